@@ -2,7 +2,14 @@ package astral
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -78,4 +85,184 @@ type APIKeys interface {
 	All(ctx context.Context) iter.Seq2[*APIKey, error]
 	// ListAll collects All into a slice.
 	ListAll(ctx context.Context) ([]*APIKey, error)
+}
+
+var _ APIKeys = (*apiKeys)(nil)
+
+// pageSize is the page size of All: the largest the API allows, so that a
+// listing costs as few requests as possible.
+const pageSize = 100
+
+type apiKeys struct {
+	client *Client
+}
+
+type apiKeyCreateRequest struct {
+	Name      string     `json:"name"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+func (s *apiKeys) Create(ctx context.Context, opts APIKeyCreateOptions) (*APIKey, error) {
+	idempotencyKey := opts.IdempotencyKey
+	if idempotencyKey == "" {
+		idempotencyKey = rand.Text()
+	} else if err := validIdempotencyKey(idempotencyKey); err != nil {
+		return nil, err
+	}
+	req := apiKeyCreateRequest{Name: opts.Name}
+	if opts.ExpiresAt != nil {
+		utc := opts.ExpiresAt.UTC()
+		req.ExpiresAt = &utc
+	}
+	// Marshalled once: every retry sends these same bytes with the same
+	// Idempotency-Key, so the API can replay instead of minting a second key.
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("astral: encoding the create request: %w", err)
+	}
+	var key createdAPIKey
+	if err := s.client.do(ctx, http.MethodPost, s.client.endpoint("api-keys"), body, idempotencyKey, &key); err != nil {
+		return nil, err
+	}
+	return &key.APIKey, nil
+}
+
+func (s *apiKeys) Read(ctx context.Context, id string) (*APIKey, error) {
+	return s.one(ctx, http.MethodGet, id)
+}
+
+func (s *apiKeys) Revoke(ctx context.Context, id string) (*APIKey, error) {
+	return s.one(ctx, http.MethodDelete, id)
+}
+
+func (s *apiKeys) one(ctx context.Context, method, id string) (*APIKey, error) {
+	if err := ValidateKeyID(id); err != nil {
+		return nil, err
+	}
+	var key APIKey
+	if err := s.client.do(ctx, method, s.client.endpoint("api-keys", id), nil, "", &key); err != nil {
+		return nil, err
+	}
+	return &key, nil
+}
+
+func (s *apiKeys) List(ctx context.Context, opts *APIKeyListOptions) (*APIKeyList, error) {
+	u := s.client.endpoint("api-keys")
+	if opts != nil {
+		q := u.Query()
+		if opts.Limit != 0 {
+			q.Set("limit", strconv.Itoa(opts.Limit))
+		}
+		if opts.Cursor != "" {
+			q.Set("cursor", opts.Cursor)
+		}
+		u.RawQuery = q.Encode()
+	}
+	var page apiKeyPage
+	if err := s.client.do(ctx, http.MethodGet, u, nil, "", &page); err != nil {
+		return nil, err
+	}
+	list := &APIKeyList{Items: page.Data}
+	if page.NextCursor != nil {
+		list.NextCursor = *page.NextCursor
+	}
+	return list, nil
+}
+
+func (s *apiKeys) All(ctx context.Context) iter.Seq2[*APIKey, error] {
+	return func(yield func(*APIKey, error) bool) {
+		opts := APIKeyListOptions{Limit: pageSize}
+		seen := make(map[string]bool)
+		for {
+			page, err := s.List(ctx, &opts)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, key := range page.Items {
+				if !yield(key, nil) {
+					return
+				}
+			}
+			if page.NextCursor == "" {
+				return
+			}
+			// A server that hands back a cursor twice would loop forever.
+			if seen[page.NextCursor] {
+				yield(nil, fmt.Errorf("astral: listing API keys: the API returned the same cursor twice (after %d pages); stopping", len(seen)+1))
+				return
+			}
+			seen[page.NextCursor] = true
+			opts.Cursor = page.NextCursor
+		}
+	}
+}
+
+func (s *apiKeys) ListAll(ctx context.Context) ([]*APIKey, error) {
+	var keys []*APIKey
+	for key, err := range s.All(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
+}
+
+// validate refuses a key with a required field missing, so that a caller
+// never stores half a key.
+func (k *APIKey) validate() error {
+	var missing []string
+	if k.ID == "" {
+		missing = append(missing, "id")
+	}
+	if k.Name == "" {
+		missing = append(missing, "name")
+	}
+	if k.Status == "" {
+		missing = append(missing, "status")
+	}
+	if k.CreatedAt.IsZero() {
+		missing = append(missing, "created_at")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the API key object lacks %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// createdAPIKey is the create response: a key that must carry its secret,
+// since the API never shows it again.
+type createdAPIKey struct {
+	APIKey
+}
+
+func (k *createdAPIKey) validate() error {
+	if err := k.APIKey.validate(); err != nil {
+		return err
+	}
+	if k.Secret == "" {
+		return errors.New("the created API key lacks its secret")
+	}
+	return nil
+}
+
+type apiKeyPage struct {
+	Data       []*APIKey `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+func (p *apiKeyPage) validate() error {
+	if p.Data == nil {
+		return errors.New("the page lacks data")
+	}
+	for i, key := range p.Data {
+		if key == nil {
+			return fmt.Errorf("item %d of the page is null", i)
+		}
+		if err := key.validate(); err != nil {
+			return fmt.Errorf("item %d of the page: %w", i, err)
+		}
+	}
+	return nil
 }

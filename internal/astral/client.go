@@ -1,0 +1,367 @@
+package astral
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultEndpoint is the base URL of the Astral API, without the /v1 prefix.
+const DefaultEndpoint = "https://api.astral.app"
+
+// NoRetries, as Config.MaxRetries, makes every call a single attempt. Zero
+// cannot say this because it selects the default.
+const NoRetries = -1
+
+const (
+	defaultUserAgent      = "terraform-provider-astral/dev"
+	defaultMaxRetries     = 4
+	defaultRetryWaitMin   = 500 * time.Millisecond
+	defaultRetryWaitMax   = 30 * time.Second
+	defaultRequestTimeout = 30 * time.Second
+
+	// maxResponseBytes bounds every response body. A full page of 100 keys
+	// is under 100 KiB, so a body near this size is not the Astral API and
+	// must not be buffered without limit.
+	maxResponseBytes = 10 << 20
+)
+
+// Config configures a Client. Only APIKey is required.
+type Config struct {
+	// Endpoint is the API's base URL without /v1; empty means DefaultEndpoint.
+	Endpoint string
+	// APIKey is the caller's secret (astral_live_ and 32 letters or digits).
+	APIKey string
+	// UserAgent is sent with every request; empty means
+	// "terraform-provider-astral/dev".
+	UserAgent string
+	// HTTPClient is copied, never modified: the client sets its own Timeout
+	// (RequestTimeout) and does not follow redirects. Nil means a pooled
+	// client from go-cleanhttp.
+	HTTPClient *http.Client
+	// MaxRetries is the number of retries after the first attempt. Zero
+	// means 4; NoRetries (or any negative value) means none.
+	MaxRetries int
+	// RetryWaitMin is the shortest wait before a retry; zero means 500ms.
+	RetryWaitMin time.Duration
+	// RetryWaitMax caps every single wait, a server's Retry-After included;
+	// zero means 30s.
+	RetryWaitMax time.Duration
+	// RequestTimeout bounds each attempt (not the whole call, which the
+	// context bounds); zero means 30s.
+	RequestTimeout time.Duration
+	// Logger, when set, receives one entry per attempt with the method, URL,
+	// attempt number, status and request id. It never sees a header or a body.
+	Logger retryablehttp.LeveledLogger
+}
+
+// Client is a client of the Astral API. It is safe for concurrent use.
+type Client struct {
+	// APIKeys are the operations on the organization's API keys.
+	APIKeys APIKeys
+
+	base          *url.URL
+	authorization string
+	userAgent     string
+	logger        retryablehttp.LeveledLogger
+	http          *retryablehttp.Client
+}
+
+// NewClient checks the configuration and returns a client. It makes no
+// request: a secret that is well formed but not valid is found by the first call.
+func NewClient(cfg Config) (*Client, error) {
+	base, err := parseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateSecret(cfg.APIKey); err != nil {
+		return nil, err
+	}
+
+	retries := cfg.MaxRetries
+	switch {
+	case retries == 0:
+		retries = defaultMaxRetries
+	case retries < 0:
+		retries = 0
+	}
+	waitMin := cmpOr(cfg.RetryWaitMin, defaultRetryWaitMin)
+	waitMax := cmpOr(cfg.RetryWaitMax, defaultRetryWaitMax)
+	timeout := cmpOr(cfg.RequestTimeout, defaultRequestTimeout)
+	if waitMin < 0 || waitMax < 0 || timeout < 0 {
+		return nil, errors.New("astral: RetryWaitMin, RetryWaitMax and RequestTimeout must not be negative")
+	}
+	if waitMin > waitMax {
+		return nil, fmt.Errorf("astral: RetryWaitMin (%s) must not exceed RetryWaitMax (%s)", waitMin, waitMax)
+	}
+
+	var hc *http.Client
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient
+		hc = &copied
+	} else {
+		hc = cleanhttp.DefaultPooledClient()
+	}
+	hc.Timeout = timeout
+	// A redirect would turn a POST into a GET and drop the Authorization
+	// header on another host; it is reported as an unexpected response instead.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	c := &Client{
+		base:          base,
+		authorization: "Bearer " + cfg.APIKey,
+		userAgent:     cmpOr(cfg.UserAgent, defaultUserAgent),
+		logger:        cfg.Logger,
+	}
+	c.http = &retryablehttp.Client{
+		HTTPClient:   hc,
+		RetryWaitMin: waitMin,
+		RetryWaitMax: waitMax,
+		RetryMax:     retries,
+		CheckRetry:   c.checkRetry,
+		Backoff:      backoff,
+		// The last response, not "giving up after N attempts", must reach
+		// the caller so that the API's code, message and request id survive.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		// retryablehttp's own log lines are not ours to vet; checkRetry logs.
+		Logger: nil,
+	}
+	c.APIKeys = &apiKeys{client: c}
+	return c, nil
+}
+
+func cmpOr[T comparable](v, fallback T) T {
+	var zero T
+	if v == zero {
+		return fallback
+	}
+	return v
+}
+
+func parseEndpoint(raw string) (*url.URL, error) {
+	if raw == "" {
+		raw = DefaultEndpoint
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Parse quotes the whole input, which may hold credentials.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("astral: the endpoint is not a valid URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("astral: the endpoint %s must be an http or https URL, such as %s", u.Redacted(), DefaultEndpoint)
+	case u.Host == "":
+		return nil, fmt.Errorf("astral: the endpoint %s has no host", u.Redacted())
+	case u.User != nil:
+		return nil, fmt.Errorf("astral: the endpoint %s must not contain user information; the API key is sent in the Authorization header", u.Redacted())
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("astral: the endpoint %s must not have a query or fragment", u.Redacted())
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	// Every route is under /v1, which the client adds; a /v1 here would make
+	// every call an unknown route, and an unknown route answers not_found.
+	if strings.HasSuffix(u.Path, "/v1") {
+		return nil, fmt.Errorf("astral: the endpoint %s must be the base URL without /v1, such as %s", u.Redacted(), DefaultEndpoint)
+	}
+	return u, nil
+}
+
+// endpoint returns the URL of a route under /v1, escaping each segment.
+func (c *Client) endpoint(segments ...string) *url.URL {
+	return c.base.JoinPath(append([]string{"v1"}, segments...)...)
+}
+
+// callKey keys the per-call state that checkRetry reads from the request's context.
+type callKey struct{}
+
+// call is one logical call, across its attempts. retryablehttp runs the
+// attempts and checkRetry one after the other in the caller's goroutine.
+type call struct {
+	method   string
+	url      string
+	attempts int
+}
+
+// response is a response body type that can tell whether it is complete.
+type response interface {
+	validate() error
+}
+
+// do sends one call, with retries, and decodes a 2xx body into v.
+// idempotencyKey is sent when non-empty.
+func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte, idempotencyKey string, v response) error {
+	st := &call{method: method, url: u.String()}
+	var raw any // a nil []byte would still be sent as an empty chunked body
+	if body != nil {
+		raw = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callKey{}, st), method, st.url, raw)
+	if err != nil {
+		return fmt.Errorf("astral: %s %s: %w", method, st.url, err)
+	}
+	req.Header.Set("Authorization", c.authorization)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it repeats the method and URL that ConnectionError already shows
+		}
+		return &ConnectionError{Method: method, URL: st.url, Attempts: max(st.attempts, 1), Err: err}
+	}
+	defer resp.Body.Close()
+
+	data, readErr := readLimited(resp.Body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return newAPIError(st, resp, data, readErr)
+	}
+	if readErr != nil {
+		return badResponse(st, resp, readErr)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return badResponse(st, resp, fmt.Errorf("the body is not valid JSON: %w", err))
+	}
+	if err := v.validate(); err != nil {
+		return badResponse(st, resp, err)
+	}
+	return nil
+}
+
+var errBodyTooLarge = fmt.Errorf("the body exceeds %d MiB", maxResponseBytes>>20)
+
+func readLimited(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, maxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the body: %w", err)
+	}
+	if n > maxResponseBytes {
+		return nil, errBodyTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// checkRetry is the retry policy (see retryable) plus the per-attempt log line.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	retry, err := retryable(ctx, resp, err)
+	st, _ := ctx.Value(callKey{}).(*call)
+	if st == nil {
+		return retry, err
+	}
+	st.attempts++
+	if c.logger != nil {
+		kv := []any{"method", st.method, "url", st.url, "attempt", st.attempts, "retry", retry}
+		if resp != nil {
+			kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("X-Request-Id"))
+		}
+		if err != nil {
+			c.logger.Warn("astral: request failed", append(kv, "error", err.Error())...)
+		} else {
+			c.logger.Debug("astral: response", kv...)
+		}
+	}
+	return retry, err
+}
+
+// retryable decides whether an attempt is worth repeating: connection
+// failures and 429, 500, 502, 503, 504, never another status, and never
+// once the caller's context is done. A non-nil error replaces err as the
+// reason the call failed.
+func retryable(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if err == nil && !retryableStatus(resp.StatusCode) {
+		return false, nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	if err != nil {
+		return !permanentTransportError(err), err
+	}
+	return true, nil
+}
+
+func retryableStatus(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// permanentTransportError reports a certificate the client will never
+// trust: every retry would fail the same way.
+func permanentTransportError(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// backoff waits what Retry-After asks, within [lo, hi]; without it, a
+// random wait between lo and lo·2^(attempt+1), capped at hi ("full jitter",
+// so that clients failing together do not retry together).
+func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(max(d, lo), hi)
+		}
+	}
+	ceiling := lo
+	for i := 0; i <= attempt && ceiling < hi; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, hi)
+	if ceiling <= lo {
+		return lo
+	}
+	return lo + rand.N(ceiling-lo+1)
+}
+
+// parseRetryAfter reads a Retry-After value, delay-seconds or an HTTP date.
+// A date in the past means no wait.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(secs) * time.Second, true
+	}
+	if when, err := http.ParseTime(v); err == nil {
+		return max(when.Sub(now), 0), true
+	}
+	return 0, false
+}
