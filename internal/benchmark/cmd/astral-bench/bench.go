@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/astral/terraform-provider-astral/internal/benchmark"
+)
+
+// namePrefix starts the name of every key and terraform_data input the
+// benchmark creates.
+const namePrefix = "bench-"
+
+// bench holds what every measurement needs: the working directory, the
+// Terraform environment and the running sandbox.
+type bench struct {
+	dir       string
+	env       []string
+	usageFile string
+	timeout   time.Duration
+	sandbox   *sandbox
+}
+
+// setup builds the provider, the rusage wrapper and the sandbox into dir,
+// starts the sandbox and writes the Terraform CLI configuration.
+func setup(ctx context.Context, dir string, timeout time.Duration) (*bench, error) {
+	root, err := output(ctx, "", "go", "list", "-m", "-f", "{{.Dir}}")
+	if err != nil {
+		return nil, fmt.Errorf("find the module root: %w", err)
+	}
+	bin, plugins := filepath.Join(dir, "bin"), filepath.Join(dir, "plugins")
+	provider, sandboxBin := filepath.Join(bin, "terraform-provider-astral"), filepath.Join(bin, "astral-sandbox")
+	// Terraform starts the wrapper under the provider's name; the wrapper
+	// starts the real provider and records its usage.
+	builds := [][2]string{
+		{provider, "."},
+		{filepath.Join(plugins, "terraform-provider-astral"), "./internal/benchmark/cmd/rusage-exec"},
+		{sandboxBin, "./internal/sandbox/cmd/astral-sandbox"},
+	}
+	for _, b := range builds {
+		logf("go build -o %s %s", b[0], b[1])
+		if _, err := output(ctx, root, "go", "build", "-o", b[0], b[1]); err != nil {
+			return nil, err
+		}
+	}
+
+	cliConfig := filepath.Join(dir, "terraform.tfrc")
+	if err := os.WriteFile(cliConfig, []byte(fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "registry.terraform.io/astral/astral" = %q
+  }
+  direct {}
+}
+`, plugins)), 0o644); err != nil {
+		return nil, err
+	}
+
+	sb, err := startSandbox(sandboxBin, dir)
+	if err != nil {
+		return nil, err
+	}
+	logf("sandbox listening on %s", sb.endpoint)
+
+	b := &bench{dir: dir, usageFile: filepath.Join(dir, "provider-usage.jsonl"), timeout: timeout, sandbox: sb}
+	b.env = append(cleanEnv(os.Environ()),
+		"TF_IN_AUTOMATION=1",
+		"TF_CLI_CONFIG_FILE="+cliConfig,
+		"CHECKPOINT_DISABLE=1",
+		"ASTRAL_ENDPOINT="+sb.endpoint,
+		"ASTRAL_API_KEY="+sb.headCoach,
+		"ASTRAL_BENCH_EXEC="+provider,
+		"ASTRAL_BENCH_RUSAGE_FILE="+b.usageFile,
+	)
+	return b, nil
+}
+
+// cleanEnv drops the variables that would change what Terraform or the
+// provider do (logging, plugin cache, CLI configuration, credentials).
+func cleanEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "ASTRAL_") || name == "CHECKPOINT_DISABLE" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func (b *bench) close() { b.sandbox.stop() }
+
+// measure runs every repetition of every N and returns the samples and, per
+// N, the organization's active keys after apply. A warm-up of one resource
+// per kind comes first, unmeasured: it fills the page cache and proves the
+// setup before the long run.
+func (b *bench) measure(ctx context.Context, sizes []size) ([]benchmark.Sample, map[int]int, error) {
+	for _, kind := range []benchmark.Kind{benchmark.KindProvider, benchmark.KindFloor} {
+		logf("warm-up: %s, N = 1", kind)
+		if _, err := b.cycle(ctx, kind, 1, 0, nil); err != nil {
+			return nil, nil, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	var samples []benchmark.Sample
+	active := map[int]int{}
+	turn := 0
+	for _, s := range sizes {
+		for rep := 1; rep <= s.reps; rep++ {
+			// Each repetition runs both kinds; which goes first alternates,
+			// so that neither always runs on a warmer or a busier machine.
+			kinds := []benchmark.Kind{benchmark.KindProvider, benchmark.KindFloor}
+			if turn%2 == 1 {
+				kinds[0], kinds[1] = kinds[1], kinds[0]
+			}
+			turn++
+			for _, kind := range kinds {
+				got, err := b.cycle(ctx, kind, s.n, rep, active)
+				if err != nil {
+					return nil, nil, fmt.Errorf("N = %d, repetition %d, %s: %w", s.n, rep, kind, err)
+				}
+				samples = append(samples, got...)
+			}
+		}
+	}
+	return samples, active, nil
+}
+
+// cycle runs apply, plan and destroy on one configuration and checks the
+// sandbox's state after apply and after destroy. active, when not nil,
+// receives the number of active keys after a provider apply.
+func (b *bench) cycle(ctx context.Context, kind benchmark.Kind, n, rep int, active map[int]int) ([]benchmark.Sample, error) {
+	dir, err := b.config(kind, n)
+	if err != nil {
+		return nil, err
+	}
+	var out []benchmark.Sample
+	for _, step := range benchmark.Steps {
+		s, err := b.step(ctx, dir, kind, step, n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", step, err)
+		}
+		s.Rep = rep
+		logf("N = %d, rep %d, %s %s: %.2f s, %d requests", n, rep, kind, step, s.Wall.Seconds(), s.Stats.Requests().Total())
+		out = append(out, s)
+		if kind != benchmark.KindProvider || step == benchmark.StepPlan {
+			continue
+		}
+		all, own, err := b.sandbox.activeKeys(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if want := map[benchmark.Step]int{benchmark.StepApply: n, benchmark.StepDestroy: 0}[step]; own != want {
+			return nil, fmt.Errorf("after %s the sandbox has %d active benchmark keys, want %d", step, own, want)
+		}
+		if step == benchmark.StepApply && active != nil {
+			active[n] = all
+		}
+	}
+	return out, nil
+}
+
+// config writes the configuration of N resources of a kind, in a directory
+// of its own so that each keeps its state apart.
+func (b *bench) config(kind benchmark.Kind, n int) (string, error) {
+	dir := filepath.Join(b.dir, "tf", fmt.Sprintf("%s-%d", kind, n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(benchmark.Config(kind, n, namePrefix)), 0o644)
+}
+
+var stepArgs = map[benchmark.Step][]string{
+	benchmark.StepApply:   {"apply", "-auto-approve"},
+	benchmark.StepPlan:    {"plan", "-detailed-exitcode"},
+	benchmark.StepDestroy: {"destroy", "-auto-approve"},
+}
+
+// step runs one terraform command and measures it: wall time, the CPU time
+// of Terraform, of the provider processes and of the sandbox, the providers'
+// peak RSS, and the API requests.
+func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step benchmark.Step, n int) (benchmark.Sample, error) {
+	s := benchmark.Sample{Kind: kind, Step: step, N: n}
+	if err := b.sandbox.resetStats(ctx); err != nil {
+		return s, err
+	}
+	if err := os.Remove(b.usageFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return s, err
+	}
+	sandboxBefore, err := b.sandbox.cpu()
+	if err != nil {
+		return s, err
+	}
+
+	logPath := filepath.Join(dir, string(step)+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return s, err
+	}
+	defer logFile.Close()
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "terraform", append(stepArgs[step], "-input=false", "-no-color")...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, b.env, logFile, logFile
+	// Interrupt rather than kill on timeout, so that Terraform stops its providers.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = time.Minute
+	start := time.Now()
+	runErr := cmd.Run()
+	s.Wall = time.Since(start)
+
+	var exitErr *exec.ExitError
+	switch {
+	case runErr == nil:
+	case step == benchmark.StepPlan && errors.As(runErr, &exitErr) && exitErr.ExitCode() == 2:
+		return s, fmt.Errorf("terraform plan found changes in an unchanged configuration; see %s", logPath)
+	default:
+		return s, fmt.Errorf("terraform %s: %w:\n%s", step, runErr, tail(logPath))
+	}
+
+	sandboxAfter, err := b.sandbox.cpu()
+	if err != nil {
+		return s, err
+	}
+	s.SandboxCPU = sandboxAfter - sandboxBefore
+	if s.Stats, err = b.sandbox.stats(ctx); err != nil {
+		return s, err
+	}
+
+	// The wait status of terraform covers its children, the provider
+	// processes among them; subtracting theirs leaves Terraform's own work.
+	s.TerraformCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	data, err := os.ReadFile(b.usageFile)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return s, err
+	}
+	usage, err := benchmark.ReadUsage(bytes.NewReader(data))
+	if err != nil {
+		return s, err
+	}
+	for _, u := range usage {
+		s.ProviderStarts++
+		s.ProviderCPU += u.CPU()
+		s.ProviderMaxRSS = max(s.ProviderMaxRSS, u.MaxRSSKiB<<10)
+	}
+	s.TerraformCPU -= s.ProviderCPU
+	if kind == benchmark.KindProvider && s.ProviderStarts == 0 {
+		return s, fmt.Errorf("no provider process recorded its usage in %s", b.usageFile)
+	}
+	return s, nil
+}
+
+// output runs a command and returns its trimmed standard output; on failure
+// the error carries its standard error.
+func output(ctx context.Context, dir, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(out)), nil
+}

@@ -1,0 +1,155 @@
+// Command astral-bench measures what the provider costs on top of Terraform
+// itself. It builds the provider and the sandbox server, starts the sandbox on
+// a file-backed SQLite database, and for each N runs terraform apply, plan and
+// destroy over N astral_api_key resources and over N terraform_data resources
+// (the floor), alternating, for several repetitions. It prints a Markdown
+// table and writes results.md, chart.svg and results.json to -out.
+//
+//	go run ./internal/benchmark/cmd/astral-bench -n 10,100,1000 -reps 3
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/astral/terraform-provider-astral/internal/benchmark"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintf(os.Stderr, "astral-bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		sizes   = flag.String("n", "10,100,1000", "comma-separated resource counts; N:R runs R repetitions of that N instead of -reps")
+		reps    = flag.Int("reps", 3, "repetitions of each N")
+		out     = flag.String("out", "bench-results", "directory that receives results.md, chart.svg and results.json")
+		work    = flag.String("work", "", "working directory (binaries, database, Terraform configurations and logs); a temporary one when empty")
+		keep    = flag.Bool("keep", false, "keep the temporary working directory")
+		timeout = flag.Duration("step-timeout", 30*time.Minute, "longest a single terraform command may run")
+	)
+	flag.Parse()
+	plan, err := parseSizes(*sizes, *reps)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dir := *work
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "astral-bench-"); err != nil {
+			return err
+		}
+		if !*keep {
+			defer os.RemoveAll(dir)
+		}
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return err
+	}
+	logf("working directory %s", dir)
+
+	b, err := setup(ctx, dir, *timeout)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+
+	started := time.Now()
+	machine := describeMachine(ctx)
+	samples, active, err := b.measure(ctx, plan)
+	if err != nil {
+		return err
+	}
+	machine.LoadAfter = loadAverage()
+
+	report := benchmark.Report{
+		Machine:   machine,
+		Reps:      map[int]int{},
+		Summaries: benchmark.Summarize(samples, active),
+		Duration:  time.Since(started),
+	}
+	for _, s := range plan {
+		report.Ns = append(report.Ns, s.n)
+		report.Reps[s.n] = s.reps
+	}
+	md := report.Markdown()
+	fmt.Print(md)
+	return write(*out, md, report.Chart(), rawResults{Machine: machine, Active: active, Samples: samples})
+}
+
+// size is one N and how many repetitions it gets.
+type size struct{ n, reps int }
+
+// parseSizes reads "10,100,1000:1": each N, optionally with its own
+// repetition count.
+func parseSizes(s string, reps int) ([]size, error) {
+	var out []size
+	for f := range strings.SplitSeq(s, ",") {
+		nStr, rStr, hasReps := strings.Cut(strings.TrimSpace(f), ":")
+		n, err := strconv.Atoi(nStr)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-n: %q is not a positive resource count", nStr)
+		}
+		r := reps
+		if hasReps {
+			if r, err = strconv.Atoi(rStr); err != nil {
+				return nil, fmt.Errorf("-n: %q is not a repetition count", rStr)
+			}
+		}
+		if r < 1 {
+			return nil, fmt.Errorf("-n: N = %d needs at least one repetition", n)
+		}
+		if slices.ContainsFunc(out, func(x size) bool { return x.n == n }) {
+			return nil, fmt.Errorf("-n: %d appears twice", n)
+		}
+		out = append(out, size{n, r})
+	}
+	slices.SortFunc(out, func(a, b size) int { return a.n - b.n })
+	return out, nil
+}
+
+// rawResults is results.json: every sample, so that later analysis need
+// not rerun the benchmark.
+type rawResults struct {
+	Machine benchmark.Machine `json:"machine"`
+	// Active is, per N, the organization's active keys after apply.
+	Active  map[int]int        `json:"active_keys"`
+	Samples []benchmark.Sample `json:"samples"`
+}
+
+func write(dir, md string, svg []byte, raw rawResults) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(raw, "", "  ")
+	if err != nil {
+		return err
+	}
+	return errors.Join(
+		os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644),
+		os.WriteFile(filepath.Join(dir, "chart.svg"), svg, 0o644),
+		os.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o644),
+	)
+}
+
+// logf reports progress on stderr, so that stdout carries only the table.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}

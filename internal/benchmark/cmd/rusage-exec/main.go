@@ -1,0 +1,93 @@
+// Command rusage-exec stands in for the provider binary so that the benchmark
+// can measure every provider process Terraform starts: it runs the program
+// named by $ASTRAL_BENCH_EXEC with its own arguments, environment and
+// standard streams (so the plugin handshake on stdout passes through
+// untouched), forwards signals to it, and when it exits appends one JSON line
+// with its peak RSS and CPU time to the file named by $ASTRAL_BENCH_RUSAGE_FILE.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/astral/terraform-provider-astral/internal/benchmark"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	target, file := os.Getenv("ASTRAL_BENCH_EXEC"), os.Getenv("ASTRAL_BENCH_RUSAGE_FILE")
+	if target == "" || file == "" {
+		fmt.Fprintln(os.Stderr, "rusage-exec: set ASTRAL_BENCH_EXEC to the program to run and ASTRAL_BENCH_RUSAGE_FILE to the file that receives its usage")
+		return 2
+	}
+
+	// Pdeathsig fires when the thread that started the child ends, so this
+	// goroutine keeps its thread: if Terraform kills the wrapper, the
+	// provider goes with it instead of lingering.
+	runtime.LockOSThread()
+	cmd := exec.Command(target, os.Args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "rusage-exec: %v\n", err)
+		return 1
+	}
+	go func() {
+		for s := range signals {
+			_ = cmd.Process.Signal(s) // the child may have exited already
+		}
+	}()
+
+	err := cmd.Wait()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		fmt.Fprintf(os.Stderr, "rusage-exec: %v\n", err)
+		return 1
+	}
+	state := cmd.ProcessState
+	code := state.ExitCode()
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		code = 128 + int(ws.Signal())
+	}
+	if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
+		if err := record(file, benchmark.ProcessUsage{
+			PID:       state.Pid(),
+			MaxRSSKiB: ru.Maxrss,
+			UserUsec:  ru.Utime.Usec + ru.Utime.Sec*1e6,
+			SysUsec:   ru.Stime.Usec + ru.Stime.Sec*1e6,
+			ExitCode:  code,
+		}); err != nil {
+			fmt.Fprintf(os.Stderr, "rusage-exec: %v\n", err)
+		}
+	}
+	return code
+}
+
+func record(file string, u benchmark.ProcessUsage) error {
+	line, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	// One write of one line: appends from processes that end together do not interleave.
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

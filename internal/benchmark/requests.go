@@ -1,0 +1,153 @@
+package benchmark
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// PageSize is the largest page the list endpoint serves, so the fewest list
+// calls that can see an organization's active keys is ceil(active/PageSize).
+const PageSize = 100
+
+// Stats is the body of the sandbox's GET /_sandbox/stats: request counts by
+// "METHOD /path" and response counts by status code.
+type Stats struct {
+	Routes   map[string]int `json:"requests"`
+	Statuses map[string]int `json:"responses"`
+}
+
+// Requests are API calls by kind.
+type Requests struct {
+	Create int `json:"create"`
+	Read   int `json:"read"`
+	List   int `json:"list"`
+	Revoke int `json:"revoke"`
+	// Other counts /v1 calls that are none of the above (a wrong route or method).
+	Other int `json:"other"`
+}
+
+// Total is the number of API calls.
+func (r Requests) Total() int { return r.Create + r.Read + r.List + r.Revoke + r.Other }
+
+// String lists the non-zero kinds, e.g. "100 create, 1 list".
+func (r Requests) String() string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		name string
+	}{{r.Create, "create"}, {r.Read, "read"}, {r.List, "list"}, {r.Revoke, "revoke"}, {r.Other, "other"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Requests classifies the counted routes. Routes outside /v1 (the sandbox's
+// own admin endpoints) are not API calls and are left out. The path may be
+// a route pattern ("/v1/api-keys/{id}") or a concrete path.
+func (s Stats) Requests() Requests {
+	var r Requests
+	for route, n := range s.Routes {
+		method, path, _ := strings.Cut(route, " ")
+		path, _, _ = strings.Cut(path, "?")
+		if path != "/v1" && !strings.HasPrefix(path, "/v1/") {
+			continue
+		}
+		rest, isKeys := strings.CutPrefix(path, "/v1/api-keys")
+		rest = strings.TrimSuffix(rest, "/")
+		switch {
+		case !isKeys:
+			r.Other += n
+		case rest == "" && method == "POST":
+			r.Create += n
+		case rest == "" && method == "GET":
+			r.List += n
+		case strings.Count(rest, "/") == 1 && method == "GET":
+			r.Read += n
+		case strings.Count(rest, "/") == 1 && method == "DELETE":
+			r.Revoke += n
+		default:
+			r.Other += n
+		}
+	}
+	return r
+}
+
+// Failures lists the responses that were not 2xx, e.g. "3× 429", in status
+// order. On a fault-free run any such response is a wasted or retried call.
+func (s Stats) Failures() []string {
+	var out []string
+	for _, code := range slices.Sorted(maps.Keys(s.Statuses)) {
+		status, err := strconv.Atoi(code)
+		if n := s.Statuses[code]; n > 0 && (err != nil || status < 200 || status > 299) {
+			out = append(out, fmt.Sprintf("%d× %s", n, code))
+		}
+	}
+	return out
+}
+
+// Check is a step's requests held against the contract's minimum.
+type Check struct {
+	// Minimum describes the fewest calls the contract allows for the step.
+	Minimum string
+	// Findings name every call beyond the minimum; empty when there are none.
+	Findings []string
+	// PageBudget is, for a step that refreshes, the number of list pages that
+	// cover every active key: the target for a refresh that costs requests in
+	// proportion to pages. Zero for apply.
+	PageBudget int
+	// WithinPages reports whether the refresh stayed within PageBudget calls.
+	WithinPages bool
+}
+
+// CheckRequests holds the requests of one step over n resources against the
+// contract's minimum: apply creates each key once and reads nothing;
+// a plan refreshes with at most one read per key (fewer is better) and
+// writes nothing; destroy refreshes the same way, then revokes each key once.
+// active is the number of active keys in the organization during the step.
+func CheckRequests(step Step, n, active int, s Stats) Check {
+	r := s.Requests()
+	var c Check
+	exact := func(got, want int, what string) {
+		if got != want {
+			c.Findings = append(c.Findings, fmt.Sprintf("%d %s (want %d)", got, what, want))
+		}
+	}
+	refresh := func() {
+		c.PageBudget = max(1, (active+PageSize-1)/PageSize)
+		if reads := r.Read + r.List; reads > n {
+			c.Findings = append(c.Findings, fmt.Sprintf("%d reads and lists for %d keys", reads, n))
+		}
+		c.WithinPages = r.Read+r.List <= c.PageBudget
+	}
+	switch step {
+	case StepApply:
+		c.Minimum = fmt.Sprintf("%d create", n)
+		exact(r.Create, n, "create")
+		exact(r.Read, 0, "read")
+		exact(r.List, 0, "list")
+		exact(r.Revoke, 0, "revoke")
+	case StepPlan:
+		c.Minimum = fmt.Sprintf("≤ %d read", n)
+		refresh()
+		exact(r.Create, 0, "create")
+		exact(r.Revoke, 0, "revoke")
+	case StepDestroy:
+		c.Minimum = fmt.Sprintf("%d revoke, ≤ %d read", n, n)
+		refresh()
+		exact(r.Create, 0, "create")
+		exact(r.Revoke, n, "revoke")
+	default:
+		panic(fmt.Sprintf("benchmark: unknown step %q", step))
+	}
+	exact(r.Other, 0, "other")
+	c.Findings = append(c.Findings, s.Failures()...)
+	return c
+}

@@ -1,0 +1,72 @@
+package benchmark
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReadUsage(t *testing.T) {
+	in := `{"pid":1,"maxrss_kib":20016,"user_usec":1500000,"sys_usec":250000,"exit_code":0}
+{"pid":2,"maxrss_kib":50000,"user_usec":10,"sys_usec":0,"exit_code":1}
+`
+	got, err := ReadUsage(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].MaxRSSKiB != 20016 || got[1].PID != 2 || got[1].ExitCode != 1 {
+		t.Fatalf("ReadUsage = %+v", got)
+	}
+	if cpu := got[0].CPU(); cpu != 1750*time.Millisecond {
+		t.Errorf("CPU() = %v, want 1.75s", cpu)
+	}
+	if _, err := ReadUsage(strings.NewReader(in + "{\"pid\":\n")); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a truncated line: err = %v, want one naming line 3", err)
+	}
+	if got, err := ReadUsage(strings.NewReader("")); err != nil || len(got) != 0 {
+		t.Errorf("empty file: %v, %v", got, err)
+	}
+}
+
+func TestProcStatCPU(t *testing.T) {
+	tests := []struct {
+		name    string
+		stat    string
+		want    time.Duration
+		wantErr bool
+	}{
+		{name: "plain", stat: "22616 (cat) R 22571 22571 6200 0 -1 4194304 98 0 0 0 150 25 0 0 20 0 1 0 125476",
+			want: 1750 * time.Millisecond},
+		{name: "command name with spaces and parentheses", stat: "7 (a) b (c) S 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 9",
+			want: 70 * time.Millisecond},
+		{name: "no command name", stat: "7 a S 1", wantErr: true},
+		{name: "truncated", stat: "7 (a) S 1 7 7", wantErr: true},
+		{name: "not a number", stat: "7 (a) S 1 7 7 0 -1 0 0 0 0 0 x 4 0", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ProcStatCPU([]byte(tt.stat))
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("ProcStatCPU = %v, %v; want %v, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestConfig(t *testing.T) {
+	p := Config(KindProvider, 250, "bench-")
+	for _, want := range []string{`source = "astral/astral"`, `resource "astral_api_key" "bench"`, "count = 250", `name  = "bench-${count.index}"`} {
+		if !strings.Contains(p, want) {
+			t.Errorf("provider configuration lacks %q:\n%s", want, p)
+		}
+	}
+	f := Config(KindFloor, 7, "x-")
+	for _, want := range []string{`resource "terraform_data" "bench"`, "count = 7", `input = "x-${count.index}"`} {
+		if !strings.Contains(f, want) {
+			t.Errorf("floor configuration lacks %q:\n%s", want, f)
+		}
+	}
+	if strings.Contains(f, "astral") {
+		t.Errorf("floor configuration needs no provider:\n%s", f)
+	}
+}
