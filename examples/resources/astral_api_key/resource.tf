@@ -1,0 +1,18 @@
+# A key for a script that runs until the end of a season: it stops working on
+# its own when it expires.
+resource "astral_api_key" "roster_sync" {
+  name       = "Roster sync script"
+  expires_at = "2028-06-30T00:00:00Z"
+}
+
+# A key that never expires. Prefer an expiry for keys used by scripts.
+resource "astral_api_key" "analytics" {
+  name = "Analytics integration"
+}
+
+# The secret is known only to the apply that created the key: hand it on from
+# here (see the Vault guide), as it cannot be read back later.
+output "roster_sync_secret" {
+  value     = astral_api_key.roster_sync.secret
+  sensitive = true
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# make demo: build the provider, start a throwaway sandbox, apply
+# examples/demo to it, show that a second plan is empty, destroy, and show
+# that the keys are revoked. Needs only Go and terraform on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+# The registry and checkpoint service are never contacted: the provider comes
+# from a dev_overrides CLI configuration, and the demo needs no other.
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/astral-demo.XXXXXX")
+sandbox_pid=
+
+cleanup() {
+  local status=$?
+  if [[ -n $sandbox_pid ]]; then
+    kill "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+  fi
+  if ((status != 0)); then
+    if [[ -s $work/sandbox.log ]]; then
+      echo "--- sandbox log (last 20 lines) ---" >&2
+      tail -n 20 "$work/sandbox.log" >&2
+    fi
+    echo "make demo failed (exit status $status)" >&2
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Building the provider and the sandbox"
+go build -o "$work/plugins/terraform-provider-astral" .
+go build -o "$work/astral-sandbox" ./internal/sandbox/cmd/astral-sandbox
+terraform version | head -n 1
+
+step "Starting the sandbox (throwaway database in $work)"
+"$work/astral-sandbox" --listen 127.0.0.1:0 --db "$work/sandbox.db" \
+  --credentials "$work/credentials.json" >"$work/sandbox.json" 2>"$work/sandbox.log" &
+sandbox_pid=$!
+# The credentials file is written atomically once the sandbox listens.
+for _ in $(seq 300); do
+  [[ -s $work/credentials.json ]] && break
+  kill -0 "$sandbox_pid" 2>/dev/null || { echo "the sandbox exited before it listened" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -s $work/credentials.json ]] || { echo "the sandbox did not write its credentials within 30s" >&2; exit 1; }
+
+cat >"$work/terraformrc" <<HCL
+provider_installation {
+  dev_overrides {
+    "astral/astral" = "$work/plugins"
+  }
+  direct {}
+}
+HCL
+export TF_CLI_CONFIG_FILE=$work/terraformrc
+
+# terraform itself reads the JSON, so the demo needs no JSON tool. The values
+# are a URL and an astral_live_ key: neither contains quotes or spaces.
+creds_json="jsondecode(file(\"$work/credentials.json\"))"
+mkdir "$work/console"
+creds=$(cd "$work/console" && terraform console <<<"format(\"%s %s\", $creds_json.endpoint, one([for m in $creds_json.organization.members : m.api_key if m.role == \"head_coach\"]))")
+creds=${creds//\"/}
+read -r ASTRAL_ENDPOINT ASTRAL_API_KEY <<<"$creds"
+if [[ -z ${ASTRAL_API_KEY:-} ]]; then
+  echo "could not read the endpoint and head coach's key from $work/credentials.json" >&2
+  exit 1
+fi
+export ASTRAL_ENDPOINT ASTRAL_API_KEY
+echo "Sandbox listening at $ASTRAL_ENDPOINT; the provider uses the head coach's key."
+
+cp -R "$repo/examples/demo" "$work/demo"
+cp -R "$repo/scripts/demo-verify" "$work/verify"
+cd "$work/demo"
+
+step "terraform apply (examples/demo)"
+terraform apply -auto-approve -input=false -no-color
+
+step "Outputs: names, ids and hints, never secrets"
+terraform output -no-color
+
+step "A second plan is empty"
+plan_status=0
+terraform plan -detailed-exitcode -input=false -no-color || plan_status=$?
+case $plan_status in
+0) echo "Second plan: no changes (terraform plan -detailed-exitcode exited 0)." ;;
+2) echo "The second plan is not empty." >&2; exit 1 ;;
+*) exit "$plan_status" ;;
+esac
+
+key_ids=$(terraform output -json key_ids)
+
+step "terraform destroy revokes the keys"
+terraform destroy -auto-approve -input=false -no-color
+
+step "The destroyed keys are no longer active"
+cd "$work/verify"
+terraform apply -auto-approve -input=false -no-color -var "demo_key_ids=$key_ids"
+
+step "Demo complete: sandbox stopped, $work removed"
