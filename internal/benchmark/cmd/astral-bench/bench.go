@@ -58,11 +58,11 @@ func setup(ctx context.Context, dir string, timeout time.Duration) (*bench, erro
   }
   direct {}
 }
-`, plugins)), 0o644); err != nil {
+`, plugins)), 0o600); err != nil {
 		return nil, err
 	}
 
-	sb, err := startSandbox(sandboxBin, dir)
+	sb, err := startSandbox(ctx, sandboxBin, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (b *bench) measure(ctx context.Context, sizes []size) ([]benchmark.Sample, 
 			for _, kind := range kinds {
 				got, err := b.cycle(ctx, kind, s.n, rep, active)
 				if err != nil {
-					return nil, nil, fmt.Errorf("N = %d, repetition %d, %s: %w", s.n, rep, kind, err)
+					return nil, nil, fmt.Errorf("repetition %d of N = %d, %s: %w", rep, s.n, kind, err)
 				}
 				samples = append(samples, got...)
 			}
@@ -170,10 +170,10 @@ func (b *bench) cycle(ctx context.Context, kind benchmark.Kind, n, rep int, acti
 // of its own so that each keeps its state apart.
 func (b *bench) config(kind benchmark.Kind, n int) (string, error) {
 	dir := filepath.Join(b.dir, "tf", fmt.Sprintf("%s-%d", kind, n))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", err
 	}
-	return dir, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(benchmark.Config(kind, n, namePrefix)), 0o644)
+	return dir, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(benchmark.Config(kind, n, namePrefix)), 0o600)
 }
 
 var stepArgs = map[benchmark.Step][]string{
@@ -206,7 +206,7 @@ func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step 
 	defer logFile.Close()
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "terraform", append(stepArgs[step], "-input=false", "-no-color")...)
+	cmd := exec.CommandContext(ctx, "terraform", append(stepArgs[step], "-input=false", "-no-color")...) //nolint:gosec // G204: fixed arguments
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, b.env, logFile, logFile
 	// Interrupt rather than kill on timeout, so that Terraform stops its providers.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }

@@ -135,7 +135,7 @@ type rawResults struct {
 }
 
 func write(dir, md string, svg []byte, raw rawResults) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
 	js, err := json.MarshalIndent(raw, "", "  ")
@@ -143,9 +143,9 @@ func write(dir, md string, svg []byte, raw rawResults) error {
 		return err
 	}
 	return errors.Join(
-		os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644),
-		os.WriteFile(filepath.Join(dir, "chart.svg"), svg, 0o644),
-		os.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o644),
+		os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o600),
+		os.WriteFile(filepath.Join(dir, "chart.svg"), svg, 0o600),
+		os.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o600),
 	)
 }
 

@@ -43,17 +43,18 @@ type credentials struct {
 }
 
 // startSandbox runs the sandbox binary on a file-backed database in dir and
-// waits for its credentials file.
-func startSandbox(bin, dir string) (*sandbox, error) {
+// waits for its credentials file. Cancelling ctx stops the sandbox.
+func startSandbox(ctx context.Context, bin, dir string) (*sandbox, error) {
 	credPath := filepath.Join(dir, "credentials.json")
 	logPath := filepath.Join(dir, "sandbox.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	defer logFile.Close() // the child holds its own descriptor
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "sandbox.db"), "--credentials", credPath)
+	defer logFile.Close()                                                                                                                // the child holds its own descriptor
+	cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "sandbox.db"), "--credentials", credPath) //nolint:gosec // G204: the binary this program built
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
