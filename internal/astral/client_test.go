@@ -1,0 +1,703 @@
+package astral
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	testSecret = "astral_live_0123456789abcdefghijABCDEFGHIJkl"
+	testKeyID  = "key_01JD3X8Z6W4Q9T2B7N5M1K0C3R"
+	testReqID  = "req_01JD3X8Z6W4Q9T2B7N5M1K0C3T"
+
+	keyJSON = `{"id":"key_01JD3X8Z6W4Q9T2B7N5M1K0C3R","name":"Roster sync script","status":"active",` +
+		`"secret_hint":"x7Qa","created_at":"2026-11-25T09:30:00Z",` +
+		`"created_by":{"id":"mem_01JD3X8Z6W4Q9T2B7N5M1K0C3S","name":"Dana Ortiz"},` +
+		`"expires_at":"2027-02-23T00:00:00Z","revoked_at":null,"last_used_at":null}`
+	createdKeyJSON = `{"id":"key_01JD3X8Z6W4Q9T2B7N5M1K0C3R","name":"Roster sync script","status":"active",` +
+		`"secret_hint":"x7Qa","created_at":"2026-11-25T09:30:00Z",` +
+		`"created_by":{"id":"mem_01JD3X8Z6W4Q9T2B7N5M1K0C3S","name":"Dana Ortiz"},` +
+		`"expires_at":null,"revoked_at":null,"last_used_at":null,"secret":"astral_live_ZYXWVUTSRQPONMLKJIHGFEDCBA987654"}`
+)
+
+// newTestClient serves h on httptest and returns a client of it with waits
+// short enough for tests.
+func newTestClient(t *testing.T, h http.Handler, configure ...func(*Config)) (*Client, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	cfg := Config{
+		Endpoint:     srv.URL,
+		APIKey:       testSecret,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 5 * time.Millisecond,
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c, srv
+}
+
+// writeError answers in the API's error envelope.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", testReqID)
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"error":{"code":%q,"message":%q,"request_id":%q}}`, code, message, testReqID)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", testReqID)
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+// dropConnection closes the connection without answering, as a server that
+// crashed after committing the request would.
+func dropConnection(t *testing.T, w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("hijack: %v", err)
+		return
+	}
+	conn.Close()
+}
+
+func assertNoSecret(t *testing.T, s string) {
+	t.Helper()
+	if strings.Contains(s, testSecret) || strings.Contains(s, testSecret[len(secretPrefix):]) || strings.Contains(s, "Bearer") {
+		t.Errorf("text shows the secret or the Authorization header: %s", s)
+	}
+}
+
+func TestNewClient(t *testing.T) {
+	t.Run("with a valid configuration", func(t *testing.T) {
+		tests := []struct {
+			name     string
+			endpoint string
+			wantURL  string
+		}{
+			{"it defaults to the public endpoint", "", "https://api.astral.app/v1/api-keys"},
+			{"it keeps a base path", "https://proxy.example/astral", "https://proxy.example/astral/v1/api-keys"},
+			{"it ignores a trailing slash", "http://127.0.0.1:8790/", "http://127.0.0.1:8790/v1/api-keys"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c, err := NewClient(Config{Endpoint: tt.endpoint, APIKey: testSecret})
+				if err != nil {
+					t.Fatalf("NewClient: %v", err)
+				}
+				if got := c.endpoint("api-keys").String(); got != tt.wantURL {
+					t.Errorf("URL = %s, want %s", got, tt.wantURL)
+				}
+			})
+		}
+	})
+
+	t.Run("with an invalid configuration", func(t *testing.T) {
+		tests := []struct {
+			name    string
+			cfg     Config
+			wantErr string
+			wantIs  error
+		}{
+			{"when the endpoint is not a URL", Config{Endpoint: "http://[::1", APIKey: testSecret}, "not a valid URL", nil},
+			{"when the endpoint has another scheme", Config{Endpoint: "ftp://api.astral.app", APIKey: testSecret}, "must be an http or https URL", nil},
+			{"when the endpoint has no host", Config{Endpoint: "https://", APIKey: testSecret}, "has no host", nil},
+			{"when the endpoint carries credentials", Config{Endpoint: "https://me:" + testSecret + "@api.astral.app", APIKey: testSecret}, "must not contain user information", nil},
+			{"when the endpoint has a query", Config{Endpoint: "https://api.astral.app?x=1", APIKey: testSecret}, "must not have a query", nil},
+			{"when the endpoint ends in /v1", Config{Endpoint: "https://api.astral.app/v1/", APIKey: testSecret}, "without /v1", nil},
+			{"when the API key is empty", Config{}, "it is empty", ErrMalformedSecret},
+			{"when the API key is malformed", Config{APIKey: testSecret + "x"}, "exactly 32", ErrMalformedSecret},
+			{"when the waits are inverted", Config{APIKey: testSecret, RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond}, "must not exceed", nil},
+			{"when a wait is negative", Config{APIKey: testSecret, RetryWaitMin: -time.Second}, "must not be negative", nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c, err := NewClient(tt.cfg)
+				if err == nil {
+					t.Fatalf("NewClient returned a client (%v), want an error", c)
+				}
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error %q does not say %q", err, tt.wantErr)
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Errorf("error %v is not %v", err, tt.wantIs)
+				}
+				assertNoSecret(t, err.Error())
+			})
+		}
+	})
+}
+
+func TestClientHeaders(t *testing.T) {
+	tests := []struct {
+		name          string
+		userAgent     string
+		wantUserAgent string
+	}{
+		{"when no user agent is configured", "", "terraform-provider-astral/dev"},
+		{"when the provider sets its version", "terraform-provider-astral/1.2.3", "terraform-provider-astral/1.2.3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got http.Header
+			c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r.Header.Clone()
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.UserAgent = tt.userAgent })
+			if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			want := map[string]string{
+				"Authorization": "Bearer " + testSecret,
+				"User-Agent":    tt.wantUserAgent,
+				"Accept":        "application/json",
+			}
+			for name, value := range want {
+				if got.Get(name) != value {
+					t.Errorf("%s = %q, want %q", name, got.Get(name), value)
+				}
+			}
+		})
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	live := context.Background()
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	status := func(code int) *http.Response { return &http.Response{StatusCode: code, Header: http.Header{}} }
+	connErr := func(err error) error { return &url.Error{Op: "Post", URL: "http://x/v1/api-keys", Err: err} }
+
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		resp      *http.Response
+		err       error
+		wantRetry bool
+		wantErr   error
+	}{
+		{"a 200 is final", live, status(200), nil, false, nil},
+		{"a 201 is final", live, status(201), nil, false, nil},
+		{"a 400 is final", live, status(400), nil, false, nil},
+		{"a 401 is final", live, status(401), nil, false, nil},
+		{"a 403 is final", live, status(403), nil, false, nil},
+		{"a 404 is final", live, status(404), nil, false, nil},
+		{"a 405 is final", live, status(405), nil, false, nil},
+		{"a 409 is final", live, status(409), nil, false, nil},
+		{"a 413 is final", live, status(413), nil, false, nil},
+		{"a 501 is final", live, status(501), nil, false, nil},
+		{"a 429 is retried", live, status(429), nil, true, nil},
+		{"a 500 is retried", live, status(500), nil, true, nil},
+		{"a 502 is retried", live, status(502), nil, true, nil},
+		{"a 503 is retried", live, status(503), nil, true, nil},
+		{"a 504 is retried", live, status(504), nil, true, nil},
+		{"a refused connection is retried", live, nil, connErr(syscall.ECONNREFUSED), true, syscall.ECONNREFUSED},
+		{"a reset connection is retried", live, nil, connErr(syscall.ECONNRESET), true, syscall.ECONNRESET},
+		{"a connection closed without a response is retried", live, nil, connErr(io.EOF), true, io.EOF},
+		{"an untrusted certificate is final", live, nil, connErr(x509.UnknownAuthorityError{}), false, nil},
+		{"a 503 after the context ended is final", done, status(503), nil, false, context.Canceled},
+		{"a connection error after the context ended is final", done, nil, connErr(context.Canceled), false, context.Canceled},
+		{"a 200 that arrives as the context ends is kept", done, status(200), nil, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			retry, err := retryable(tt.ctx, tt.resp, tt.err)
+			if retry != tt.wantRetry {
+				t.Errorf("retry = %v, want %v", retry, tt.wantRetry)
+			}
+			if tt.wantErr == nil && tt.err == nil && err != nil {
+				t.Errorf("error = %v, want none", err)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("error = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		value  string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"when it is absent", "", 0, false},
+		{"when it is a number of seconds", "7", 7 * time.Second, true},
+		{"when it is zero", "0", 0, true},
+		{"when it is negative", "-3", 0, false},
+		{"when it is fractional", "1.5", 0, false},
+		{"when it is garbage", "soon", 0, false},
+		{"when it is an IMF date", "Wed, 25 Nov 2026 09:30:12 GMT", 12 * time.Second, true},
+		{"when it is an RFC 850 date", "Wednesday, 25-Nov-26 09:31:00 GMT", time.Minute, true},
+		{"when it is an ANSI C date", "Wed Nov 25 09:30:05 2026", 5 * time.Second, true},
+		{"when the date is past", "Wed, 25 Nov 2026 09:00:00 GMT", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseRetryAfter(tt.value, now)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("parseRetryAfter(%q) = %s, %v; want %s, %v", tt.value, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	const lo, hi = 100 * time.Millisecond, 2 * time.Second
+	withRetryAfter := func(v string) *http.Response {
+		return &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {v}}}
+	}
+
+	t.Run("when the server sends Retry-After", func(t *testing.T) {
+		tests := []struct {
+			name  string
+			value string
+			want  time.Duration
+		}{
+			{"it waits the seconds asked", "1", time.Second},
+			{"it caps a long wait at the maximum", "3600", hi},
+			{"it caps a far date at the maximum", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), hi},
+			{"it waits at least the minimum", "0", lo},
+			{"it waits at least the minimum for a past date", "Wed, 21 Oct 2015 07:28:00 GMT", lo},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				for attempt := range 5 {
+					if got := backoff(lo, hi, attempt, withRetryAfter(tt.value)); got != tt.want {
+						t.Errorf("attempt %d: wait = %s, want %s", attempt, got, tt.want)
+					}
+				}
+			})
+		}
+	})
+
+	t.Run("without Retry-After it jitters within exponential bounds", func(t *testing.T) {
+		for _, attempt := range []int{0, 1, 2, 3, 4, 5, 10, 63, 1000} {
+			ceiling := hi
+			if attempt < 4 {
+				ceiling = lo << (attempt + 1)
+			}
+			seen := map[time.Duration]bool{}
+			for range 500 {
+				got := backoff(lo, hi, attempt, &http.Response{StatusCode: 503, Header: http.Header{}})
+				if got < lo || got > ceiling {
+					t.Fatalf("attempt %d: wait %s outside [%s, %s]", attempt, got, lo, ceiling)
+				}
+				seen[got] = true
+			}
+			if len(seen) < 10 {
+				t.Errorf("attempt %d: only %d distinct waits in 500; the wait is not jittered", attempt, len(seen))
+			}
+		}
+	})
+
+	t.Run("after a connection error it jitters too", func(t *testing.T) {
+		got := backoff(lo, hi, 0, nil)
+		if got < lo || got > 2*lo {
+			t.Errorf("wait %s outside [%s, %s]", got, lo, 2*lo)
+		}
+	})
+}
+
+func TestRetries(t *testing.T) {
+	t.Run("by status", func(t *testing.T) {
+		tests := []struct {
+			status       int
+			code         string
+			wantRequests int
+		}{
+			{400, CodeInvalidRequest, 1},
+			{401, CodeUnauthenticated, 1},
+			{403, CodeInsufficientRole, 1},
+			{404, CodeNotFound, 1},
+			{409, CodeIdempotencyConflict, 1},
+			{413, CodeRequestTooLarge, 1},
+			{429, CodeRateLimited, 3},
+			{500, CodeInternal, 3},
+			{502, "bad_gateway", 3},
+			{503, CodeUnavailable, 3},
+			{504, "gateway_timeout", 3},
+		}
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("a %d keeps the API's words after %d requests", tt.status, tt.wantRequests), func(t *testing.T) {
+				var requests atomic.Int32
+				c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					requests.Add(1)
+					writeError(w, tt.status, tt.code, "the server's own words")
+				}), func(cfg *Config) { cfg.MaxRetries = 2 })
+
+				_, err := c.APIKeys.Read(context.Background(), testKeyID)
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) {
+					t.Fatalf("error %v (%T) is not an *APIError", err, err)
+				}
+				want := APIError{
+					StatusCode: tt.status, Code: tt.code, Message: "the server's own words", RequestID: testReqID,
+					Method: http.MethodGet, URL: srv.URL + "/v1/api-keys/" + testKeyID,
+				}
+				if *apiErr != want {
+					t.Errorf("error = %+v, want %+v", *apiErr, want)
+				}
+				if got := int(requests.Load()); got != tt.wantRequests {
+					t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+				}
+			})
+		}
+	})
+
+	t.Run("when the server recovers the call succeeds", func(t *testing.T) {
+		var requests atomic.Int32
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if requests.Add(1) <= 2 {
+				writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "in maintenance")
+				return
+			}
+			writeJSON(w, http.StatusOK, keyJSON)
+		}))
+		key, err := c.APIKeys.Read(context.Background(), testKeyID)
+		if err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+		if key.ID != testKeyID || requests.Load() != 3 {
+			t.Errorf("key %s after %d requests, want %s after 3", key.ID, requests.Load(), testKeyID)
+		}
+	})
+
+	t.Run("MaxRetries selects the number of attempts", func(t *testing.T) {
+		tests := []struct {
+			name         string
+			maxRetries   int
+			wantRequests int32
+		}{
+			{"zero means the default of four retries", 0, 5},
+			{"NoRetries means one attempt", NoRetries, 1},
+			{"one means two attempts", 1, 2},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var requests atomic.Int32
+				c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					requests.Add(1)
+					writeError(w, http.StatusBadGateway, "bad_gateway", "upstream down")
+				}), func(cfg *Config) { cfg.MaxRetries = tt.maxRetries })
+				_, err := c.APIKeys.Read(context.Background(), testKeyID)
+				if !errors.Is(err, ErrServer) {
+					t.Errorf("error %v is not ErrServer", err)
+				}
+				if got := requests.Load(); got != tt.wantRequests {
+					t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+				}
+			})
+		}
+	})
+
+	t.Run("a create reuses its Idempotency-Key and body on every retry", func(t *testing.T) {
+		var (
+			mu     sync.Mutex
+			keys   []string
+			bodies []string
+		)
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+			bodies = append(bodies, string(body))
+			n := len(keys)
+			mu.Unlock()
+			switch {
+			case n == 1:
+				writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "in maintenance")
+			case n == 2:
+				dropConnection(t, w)
+			case n == 3:
+				writeError(w, http.StatusTooManyRequests, CodeRateLimited, "slow down")
+			default:
+				writeJSON(w, http.StatusCreated, createdKeyJSON)
+			}
+		}))
+		expires := time.Date(2027, 2, 23, 1, 0, 0, 0, time.FixedZone("CET", 3600))
+		key, err := c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "Roster sync script", ExpiresAt: &expires})
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		if key.Secret == "" {
+			t.Errorf("the created key has no secret")
+		}
+		if len(keys) != 4 {
+			t.Fatalf("requests = %d, want 4", len(keys))
+		}
+		for i := range keys {
+			if keys[i] == "" || keys[i] != keys[0] {
+				t.Errorf("attempt %d sent Idempotency-Key %q, attempt 1 sent %q", i+1, keys[i], keys[0])
+			}
+			if bodies[i] != bodies[0] {
+				t.Errorf("attempt %d sent body %s, attempt 1 sent %s", i+1, bodies[i], bodies[0])
+			}
+		}
+		if want := `{"name":"Roster sync script","expires_at":"2027-02-23T00:00:00Z"}`; bodies[0] != want {
+			t.Errorf("body = %s, want %s", bodies[0], want)
+		}
+	})
+
+	t.Run("each create has its own Idempotency-Key unless one is given", func(t *testing.T) {
+		var (
+			mu   sync.Mutex
+			keys []string
+		)
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+			mu.Unlock()
+			writeJSON(w, http.StatusCreated, createdKeyJSON)
+		}))
+		ctx := context.Background()
+		for _, opts := range []APIKeyCreateOptions{{Name: "a"}, {Name: "a"}, {Name: "a", IdempotencyKey: "deploy-42"}} {
+			if _, err := c.APIKeys.Create(ctx, opts); err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+		}
+		if keys[0] == "" || keys[0] == keys[1] {
+			t.Errorf("two creates sent Idempotency-Keys %q and %q, want two distinct keys", keys[0], keys[1])
+		}
+		if keys[2] != "deploy-42" {
+			t.Errorf("Idempotency-Key = %q, want the given deploy-42", keys[2])
+		}
+	})
+
+	t.Run("a slow attempt times out and is retried", func(t *testing.T) {
+		var requests atomic.Int32
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if requests.Add(1) == 1 {
+				select {
+				case <-r.Context().Done():
+				case <-time.After(5 * time.Second):
+				}
+				return
+			}
+			writeJSON(w, http.StatusOK, keyJSON)
+		}), func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond })
+		if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+		if requests.Load() != 2 {
+			t.Errorf("requests = %d, want 2", requests.Load())
+		}
+	})
+}
+
+func TestConnectionErrors(t *testing.T) {
+	t.Run("when every attempt loses the connection", func(t *testing.T) {
+		var requests atomic.Int32
+		c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			dropConnection(t, w)
+		}), func(cfg *Config) { cfg.MaxRetries = 2 })
+		_, err := c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "a"})
+		var connErr *ConnectionError
+		if !errors.As(err, &connErr) {
+			t.Fatalf("error %v (%T) is not a *ConnectionError", err, err)
+		}
+		wantURL := srv.URL + "/v1/api-keys"
+		if connErr.Method != http.MethodPost || connErr.URL != wantURL || connErr.Attempts != 3 {
+			t.Errorf("error names %s %s after %d attempts, want POST %s after 3", connErr.Method, connErr.URL, connErr.Attempts, wantURL)
+		}
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("error %v does not wrap io.EOF", err)
+		}
+		if want := "POST " + wantURL + ": no response after 3 attempts: EOF"; err.Error() != want {
+			t.Errorf("error = %q, want %q", err, want)
+		}
+		if requests.Load() != 3 {
+			t.Errorf("requests = %d, want 3", requests.Load())
+		}
+	})
+
+	t.Run("when nothing listens at the endpoint", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		endpoint := "http://" + ln.Addr().String()
+		ln.Close()
+		c, err := NewClient(Config{Endpoint: endpoint, APIKey: testSecret, MaxRetries: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.APIKeys.List(context.Background(), nil)
+		var connErr *ConnectionError
+		if !errors.As(err, &connErr) || connErr.Attempts != 2 {
+			t.Fatalf("error %v, want a *ConnectionError after 2 attempts", err)
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("error %v does not wrap ECONNREFUSED", err)
+		}
+		if !strings.Contains(err.Error(), "GET "+endpoint+"/v1/api-keys") {
+			t.Errorf("error %q does not name the endpoint", err)
+		}
+	})
+
+	t.Run("when the context ends", func(t *testing.T) {
+		tests := []struct {
+			name    string
+			handler func(w http.ResponseWriter, r *http.Request)
+		}{
+			{"during a backoff wait no retry follows", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", "60")
+				writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "in maintenance")
+			}},
+			{"during a request no retry follows", func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var requests atomic.Int32
+				c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					requests.Add(1)
+					tt.handler(w, r)
+				}), func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				defer cancel()
+				start := time.Now()
+				_, err := c.APIKeys.Read(ctx, testKeyID)
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("error %v is not context.DeadlineExceeded", err)
+				}
+				var connErr *ConnectionError
+				if !errors.As(err, &connErr) || connErr.Attempts != 1 {
+					t.Errorf("error %v, want a *ConnectionError after 1 attempt", err)
+				}
+				if elapsed := time.Since(start); elapsed > 10*time.Second {
+					t.Errorf("the call took %s after the context ended", elapsed)
+				}
+				if requests.Load() != 1 {
+					t.Errorf("requests = %d, want 1", requests.Load())
+				}
+			})
+		}
+	})
+}
+
+// recordingLogger keeps every log entry as text.
+type recordingLogger struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+func (l *recordingLogger) record(level, msg string, kv ...any) {
+	var b strings.Builder
+	b.WriteString(level + " " + msg)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fmt.Fprintf(&b, " %v=%v", kv[i], kv[i+1])
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, b.String())
+}
+
+func (l *recordingLogger) Error(msg string, kv ...any) { l.record("ERROR", msg, kv...) }
+func (l *recordingLogger) Info(msg string, kv ...any)  { l.record("INFO", msg, kv...) }
+func (l *recordingLogger) Debug(msg string, kv ...any) { l.record("DEBUG", msg, kv...) }
+func (l *recordingLogger) Warn(msg string, kv ...any)  { l.record("WARN", msg, kv...) }
+
+func TestLogger(t *testing.T) {
+	logger := &recordingLogger{}
+	var requests atomic.Int32
+	c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch requests.Add(1) {
+		case 1:
+			dropConnection(t, w)
+		case 2:
+			writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "in maintenance")
+		default:
+			writeJSON(w, http.StatusCreated, createdKeyJSON)
+		}
+	}), func(cfg *Config) { cfg.Logger = logger })
+
+	key, err := c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "Roster sync script"})
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if len(logger.entries) != 3 {
+		t.Fatalf("log has %d entries, want one per attempt (3): %q", len(logger.entries), logger.entries)
+	}
+	url := srv.URL + "/v1/api-keys"
+	wants := [][]string{
+		{"WARN ", "method=POST", "url=" + url, "attempt=1", "retry=true", "EOF"},
+		{"DEBUG ", "method=POST", "url=" + url, "attempt=2", "retry=true", "status=503", "request_id=" + testReqID},
+		{"DEBUG ", "method=POST", "url=" + url, "attempt=3", "retry=false", "status=201", "request_id=" + testReqID},
+	}
+	for i, entry := range logger.entries {
+		for _, want := range wants[i] {
+			if !strings.Contains(entry, want) {
+				t.Errorf("log entry %d %q lacks %q", i+1, entry, want)
+			}
+		}
+		assertNoSecret(t, entry)
+		if strings.Contains(entry, key.Secret) {
+			t.Errorf("log entry %d shows the created key's secret: %s", i+1, entry)
+		}
+	}
+}
+
+func TestNoSecretInErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+	}{
+		{"when a proxy echoes the request in an HTML page", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, "<html><pre>Authorization: %s</pre></html>", r.Header.Get("Authorization"))
+		}},
+		{"when a proxy echoes the request in a JSON body", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"headers":{"Authorization":%q}}`, r.Header.Get("Authorization"))
+		}},
+		{"when a 200 body echoes the request and is not a key", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"authorization":%q`, r.Header.Get("Authorization"))
+		}},
+		{"when the connection drops", func(w http.ResponseWriter, r *http.Request) {
+			dropConnection(t, w)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logger := &recordingLogger{}
+			c, _ := newTestClient(t, tt.handler, func(cfg *Config) {
+				cfg.MaxRetries = 1
+				cfg.Logger = logger
+			})
+			_, err := c.APIKeys.Read(context.Background(), testKeyID)
+			if err == nil {
+				t.Fatal("Read succeeded, want an error")
+			}
+			assertNoSecret(t, err.Error())
+			for _, entry := range logger.entries {
+				assertNoSecret(t, entry)
+			}
+		})
+	}
+}
