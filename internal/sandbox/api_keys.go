@@ -1,0 +1,305 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+func (s *Server) newV1Routes() []route {
+	return []route{
+		newRoute("/v1/api-keys", map[string]handler{
+			http.MethodGet:  s.listKeys,
+			http.MethodPost: s.createKey,
+		}),
+		newRoute("/v1/api-keys/{id}", map[string]handler{
+			http.MethodGet:    s.getKey,
+			http.MethodDelete: s.revokeKey,
+		}),
+	}
+}
+
+type createInput struct {
+	name      string
+	expiresAt *time.Time
+}
+
+func parseCreate(body []byte, now time.Time) (createInput, *apiError) {
+	var name, expires *string
+	if e := decodeObject(body, map[string]any{"name": &name, "expires_at": &expires}); e != nil {
+		return createInput{}, e
+	}
+	if name == nil {
+		return createInput{}, errInvalid("name", "name is required")
+	}
+	if e := validateName(*name); e != nil {
+		return createInput{}, e
+	}
+	in := createInput{name: *name}
+	if expires != nil {
+		t, err := time.Parse(time.RFC3339Nano, *expires)
+		if err != nil {
+			return createInput{}, errInvalid("expires_at",
+				"expires_at must be an RFC 3339 time with a UTC offset, such as 2027-01-31T00:00:00Z")
+		}
+		if !t.After(now) {
+			return createInput{}, errInvalid("expires_at", "expires_at must be in the future")
+		}
+		t = t.UTC()
+		in.expiresAt = &t
+	}
+	return in, nil
+}
+
+func validateName(name string) *apiError {
+	for _, r := range name {
+		if unicode.Is(unicode.Cc, r) {
+			return errInvalid("name", "name must not contain control characters")
+		}
+	}
+	switch n := utf8.RuneCountInString(strings.TrimSpace(name)); {
+	case n == 0:
+		return errInvalid("name", "name must not be empty or only white space")
+	case n > 100:
+		return errInvalid("name", "name must be at most 100 characters, not counting leading and trailing white space")
+	}
+	return nil
+}
+
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request, ex *exchange, _ string) {
+	p, e := s.authorize(r, ex)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	body, e := readBody(w, r)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	idem, e := idempotencyKey(r)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	in, e := parseCreate(body, p.now)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	res, err := s.create(r.Context(), p, idem, in)
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		writeError(w, ex, ae)
+		return
+	case err != nil:
+		writeError(w, ex, s.internal(r, "create key", err))
+		return
+	}
+	w.Header().Set("Location", "/v1/api-keys/"+res.keyID)
+	if res.replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeRaw(w, http.StatusCreated, res.body)
+}
+
+type created struct {
+	keyID    string
+	body     []byte
+	replayed bool
+}
+
+var errIdempotencyConflict = &apiError{status: http.StatusConflict, code: "idempotency_conflict",
+	message: "this Idempotency-Key was used with a different request body; use a new key for a new request"}
+
+// create makes a key, or replays the create this Idempotency-Key already
+// made. Running in one transaction on the only connection serialises
+// concurrent requests with the same key: the first creates, the others find
+// its record.
+func (s *Server) create(ctx context.Context, p *principal, idem string, in createInput) (*created, error) {
+	var out *created
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		idemHash := hashIdempotencyKey(idem)
+		fp := fingerprint(in)
+		if idem != "" {
+			// An expired record would otherwise block the insert below.
+			if _, err := tx.StmtContext(ctx, s.st.purgeRecords).ExecContext(ctx, p.now.Add(-idempotencyTTL).Unix()); err != nil {
+				return err
+			}
+			var storedFP, sealed []byte
+			var keyID string
+			err := tx.StmtContext(ctx, s.st.getRecord).QueryRowContext(ctx, p.keyID, idemHash, p.now.Add(-idempotencyTTL).Unix()).
+				Scan(&storedFP, &keyID, &sealed)
+			switch {
+			case err == nil:
+				if !bytes.Equal(storedFP, fp) {
+					return errIdempotencyConflict
+				}
+				body, err := openSealed(p.secret, idem, p.keyID, sealed)
+				if err != nil {
+					return err
+				}
+				out = &created{keyID: keyID, body: body, replayed: true}
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		id, secret, err := s.mintKey(ctx, tx, p.orgID, p.memberID, in, p.now)
+		if err != nil {
+			return err
+		}
+		k, err := scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
+		if err != nil {
+			return err
+		}
+		v := k.view(p.now)
+		v.Secret = secret
+		out = &created{keyID: id, body: marshal(v)}
+		if idem == "" {
+			return nil
+		}
+		sealed, err := seal(p.secret, idem, p.keyID, out.body)
+		if err != nil {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, s.st.insertRecord).ExecContext(ctx, p.keyID, idemHash, fp, id, sealed, p.now.Unix())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// mintKey stores a new key and returns its id and secret, which exists from
+// here on only in the caller's hands.
+func (s *Server) mintKey(ctx context.Context, tx *sql.Tx, orgID, memberID string, in createInput, now time.Time) (id, secret string, err error) {
+	id = newID("key", now)
+	secret = newSecret()
+	expS, expNS := expiryArgs(in.expiresAt)
+	_, err = tx.StmtContext(ctx, s.st.insertKey).ExecContext(ctx, id, orgID, memberID, in.name,
+		hashSecret(secret), secretHint(secret), now.Unix(), expS, expNS)
+	return id, secret, err
+}
+
+type listResponse struct {
+	Data       []keyView `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, ex *exchange, _ string) {
+	p, e := s.authorize(r, ex)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	q := r.URL.Query()
+	limit := 50
+	if vs, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(vs[0])
+		if len(vs) != 1 || err != nil || strings.ContainsAny(vs[0], "+-") || n < 1 || n > 100 {
+			writeError(w, ex, errInvalid("limit", "limit must be an integer from 1 to 100"))
+			return
+		}
+		limit = n
+	}
+	after := position{createdAt: math.MinInt64}
+	if vs, ok := q["cursor"]; ok {
+		pos, valid := s.decodeCursor(p.orgID, vs[0])
+		if len(vs) != 1 || !valid {
+			writeError(w, ex, errInvalid("cursor", "cursor is not valid; pass the next_cursor of the previous page"))
+			return
+		}
+		after = pos
+	}
+	args := append([]any{p.orgID, after.createdAt, after.id}, instantArgs(p.now)...)
+	rows, err := s.st.listKeys.QueryContext(r.Context(), append(args, limit+1)...)
+	if err != nil {
+		writeError(w, ex, s.internal(r, "list keys", err))
+		return
+	}
+	defer rows.Close()
+	resp := listResponse{Data: make([]keyView, 0, limit)}
+	var last *keyRecord
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			writeError(w, ex, s.internal(r, "list keys", err))
+			return
+		}
+		if len(resp.Data) == limit {
+			c := s.encodeCursor(p.orgID, position{createdAt: last.createdAt, id: last.id})
+			resp.NextCursor = &c
+			break
+		}
+		resp.Data = append(resp.Data, k.view(p.now))
+		last = k
+	}
+	if err := rows.Err(); err != nil {
+		writeError(w, ex, s.internal(r, "list keys", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) getKey(w http.ResponseWriter, r *http.Request, ex *exchange, id string) {
+	p, e := s.authorize(r, ex)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	if !validID("key", id) {
+		writeError(w, ex, errKeyNotFound)
+		return
+	}
+	k, err := scanKey(s.st.getKey.QueryRowContext(r.Context(), id, p.orgID))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		writeError(w, ex, errKeyNotFound)
+	case err != nil:
+		writeError(w, ex, s.internal(r, "read key", err))
+	default:
+		writeJSON(w, http.StatusOK, k.view(p.now))
+	}
+}
+
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, ex *exchange, id string) {
+	p, e := s.authorize(r, ex)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	if !validID("key", id) {
+		writeError(w, ex, errKeyNotFound)
+		return
+	}
+	ctx := r.Context()
+	var k *keyRecord
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		// Only a key not yet revoked is stamped, so revoking twice changes nothing.
+		if _, err := tx.StmtContext(ctx, s.st.revokeKey).ExecContext(ctx, p.now.Unix(), id, p.orgID); err != nil {
+			return err
+		}
+		var err error
+		k, err = scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
+		return err
+	})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		writeError(w, ex, errKeyNotFound)
+	case err != nil:
+		writeError(w, ex, s.internal(r, "revoke key", err))
+	default:
+		writeJSON(w, http.StatusOK, k.view(p.now))
+	}
+}

@@ -1,0 +1,137 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// apiError is an error answer in the contract's envelope.
+type apiError struct {
+	status     int
+	code       string
+	message    string
+	param      string
+	retryAfter int // seconds; 0 leaves the header out
+	allow      string
+}
+
+// Error lets the Go API return the same errors the HTTP API answers.
+func (e *apiError) Error() string { return e.message }
+
+func errInvalid(param, message string) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "invalid_request", message: message, param: param}
+}
+
+func errUnauthenticated(message string) *apiError {
+	return &apiError{status: http.StatusUnauthorized, code: "unauthenticated", message: message}
+}
+
+var (
+	errKeyNotFound = &apiError{status: http.StatusNotFound, code: "not_found", message: "no API key with this id in your organization"}
+	errNoRoute     = &apiError{status: http.StatusNotFound, code: "not_found", message: "no such route"}
+	errInternal    = &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal server error"}
+)
+
+type errorEnvelope struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Param     string `json:"param,omitempty"`
+	RequestID string `json:"request_id"`
+}
+
+// exchange is one request being served: what the log line and the stats
+// need to know about it once it is answered.
+type exchange struct {
+	requestID string
+	route     string // route pattern, empty when none matched
+	keyID     string // calling key, once authenticated
+	status    int
+	dropped   bool
+}
+
+// responseWriter records the status for the log line; Unwrap lets
+// http.ResponseController reach the connection to drop it.
+type responseWriter struct {
+	http.ResponseWriter
+	ex *exchange
+}
+
+func (w *responseWriter) WriteHeader(status int) {
+	if w.ex.status == 0 {
+		w.ex.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if w.ex.status == 0 {
+		w.ex.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeRaw(w, status, marshal(v))
+}
+
+// marshal encodes v as the API writes it: no HTML escaping, so a name comes
+// back byte for byte as it was given.
+func marshal(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Every value written here is a plain struct, so this is a bug;
+		// net/http turns the panic into a dropped connection.
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func writeError(w http.ResponseWriter, ex *exchange, e *apiError) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
+	if e.allow != "" {
+		w.Header().Set("Allow", e.allow)
+	}
+	writeJSON(w, e.status, errorEnvelope{Error: errorBody{
+		Code: e.code, Message: e.message, Param: e.param, RequestID: ex.requestID,
+	}})
+}
+
+// bufferedResponse holds a handler's answer that will never be sent, for the
+// drop-after-commit fault.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
