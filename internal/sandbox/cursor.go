@@ -15,7 +15,6 @@ const (
 	cursorVersion = 1
 	cursorIDLen   = len("key_") + 26
 	cursorMACLen  = 16
-	cursorLen     = 1 + 8 + cursorIDLen + cursorMACLen
 )
 
 type position struct {
@@ -24,25 +23,25 @@ type position struct {
 }
 
 func (s *Server) encodeCursor(orgID string, p position) string {
-	b := make([]byte, 0, cursorLen)
-	b = append(b, cursorVersion)
-	b = binary.BigEndian.AppendUint64(b, uint64(p.createdAt))
+	b := []byte{cursorVersion}
 	b = append(b, p.id...)
+	b = binary.AppendVarint(b, p.createdAt)
 	b = append(b, s.cursorMAC(orgID, b)...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func (s *Server) decodeCursor(orgID, cursor string) (position, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) != cursorLen || b[0] != cursorVersion {
+	if err != nil || len(b) < 1+cursorIDLen+1+cursorMACLen || b[0] != cursorVersion {
 		return position{}, false
 	}
-	payload, mac := b[:cursorLen-cursorMACLen], b[cursorLen-cursorMACLen:]
+	payload, mac := b[:len(b)-cursorMACLen], b[len(b)-cursorMACLen:]
 	if !hmac.Equal(mac, s.cursorMAC(orgID, payload)) {
 		return position{}, false
 	}
-	p := position{createdAt: int64(binary.BigEndian.Uint64(payload[1:9])), id: string(payload[9:])}
-	return p, validID("key", p.id)
+	createdAt, n := binary.Varint(payload[1+cursorIDLen:])
+	p := position{createdAt: createdAt, id: string(payload[1 : 1+cursorIDLen])}
+	return p, n == len(payload)-1-cursorIDLen && validID("key", p.id)
 }
 
 func (s *Server) cursorMAC(orgID string, payload []byte) []byte {

@@ -100,7 +100,8 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(body)
+	// A client that went away cannot be told; its request is already handled.
+	_, _ = w.Write(body)
 }
 
 func writeError(w http.ResponseWriter, ex *exchange, e *apiError) {

@@ -8,10 +8,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -165,11 +167,12 @@ func New(opts Options) (*Server, error) {
 	if s.adminToken == "" {
 		s.adminToken = "sandbox_admin_" + newSecret()[len(secretPrefix):]
 	}
-	seed := uint64(opts.Seed)
+	seed := uint64(opts.Seed) //nolint:gosec // G115: the seed's bits matter, not its sign
 	if seed == 0 {
 		seed = binary.BigEndian.Uint64(randomBytes(8))
 	}
-	s.rng = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	// Faults need repeatable draws, not unpredictable ones.
+	s.rng = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: see above
 	s.setFaults(opts.Faults)
 	s.v1Routes = s.newV1Routes()
 	s.adminRoutes = s.newAdminRoutes()
@@ -181,15 +184,17 @@ func New(opts Options) (*Server, error) {
 	// The cursor key and the clock offset are stored so that cursors and
 	// the state of expiry both survive a restart.
 	if s.cursorKey, err = setting(ctx, db, "cursor_key", func() []byte { return randomBytes(32) }); err != nil {
-		s.closeDB()
-		return nil, fmt.Errorf("load cursor key: %w", err)
+		return nil, errors.Join(fmt.Errorf("load cursor key: %w", err), s.closeDB())
 	}
-	offset, err := setting(ctx, db, "clock_offset_ns", func() []byte { return make([]byte, 8) })
+	offset, err := setting(ctx, db, "clock_offset_ns", func() []byte { return []byte("0") })
+	if err == nil {
+		var ns int64
+		ns, err = strconv.ParseInt(string(offset), 10, 64)
+		s.offset.Store(ns)
+	}
 	if err != nil {
-		s.closeDB()
-		return nil, fmt.Errorf("load clock offset: %w", err)
+		return nil, errors.Join(fmt.Errorf("load clock offset: %w", err), s.closeDB())
 	}
-	s.offset.Store(int64(binary.BigEndian.Uint64(offset)))
 
 	go s.purgeLoop()
 	return s, nil
@@ -249,7 +254,7 @@ func (s *Server) AdvanceClock(d time.Duration) time.Time {
 	s.clockMu.Lock()
 	defer s.clockMu.Unlock()
 	v := s.offset.Add(int64(d))
-	if err := putSetting(context.Background(), s.db, "clock_offset_ns", binary.BigEndian.AppendUint64(nil, uint64(v))); err != nil {
+	if err := putSetting(context.Background(), s.db, "clock_offset_ns", strconv.AppendInt(nil, v, 10)); err != nil {
 		s.log.Error("store clock offset", slog.Any("error", err))
 	}
 	s.purgeRecords(context.Background(), s.Now())
