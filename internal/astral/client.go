@@ -348,7 +348,7 @@ func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Durati
 	if ceiling <= lo {
 		return lo
 	}
-	return lo + rand.N(ceiling-lo+1)
+	return lo + rand.N(ceiling-lo+1) //nolint:gosec // jitter spreads retries; it needs no secrecy
 }
 
 // parseRetryAfter reads a Retry-After value, delay-seconds or an HTTP date.

@@ -35,7 +35,7 @@ const (
 
 // newTestClient serves h on httptest and returns a client of it with waits
 // short enough for tests.
-func newTestClient(t *testing.T, h http.Handler, configure ...func(*Config)) (*Client, *httptest.Server) {
+func newTestClient(t testing.TB, h http.Handler, configure ...func(*Config)) (*Client, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -67,7 +67,7 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Request-Id", testReqID)
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body) // a failed write shows in the client's result
 }
 
 // dropConnection closes the connection without answering, as a server that
@@ -426,12 +426,12 @@ func TestRetries(t *testing.T) {
 			bodies = append(bodies, string(body))
 			n := len(keys)
 			mu.Unlock()
-			switch {
-			case n == 1:
+			switch n {
+			case 1:
 				writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "in maintenance")
-			case n == 2:
+			case 2:
 				dropConnection(t, w)
-			case n == 3:
+			case 3:
 				writeError(w, http.StatusTooManyRequests, CodeRateLimited, "slow down")
 			default:
 				writeJSON(w, http.StatusCreated, createdKeyJSON)

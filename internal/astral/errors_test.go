@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -42,10 +43,7 @@ func TestAPIErrorIs(t *testing.T) {
 		t.Run(tt.name+" matches only its sentinels", func(t *testing.T) {
 			err := fmt.Errorf("wrapped: %w", &APIError{StatusCode: tt.status, Code: tt.code})
 			for _, sentinel := range sentinels {
-				want := false
-				for _, w := range tt.want {
-					want = want || w == sentinel
-				}
+				want := slices.Contains(tt.want, sentinel)
 				if got := errors.Is(err, sentinel); got != want {
 					t.Errorf("errors.Is(%d %s, %v) = %v, want %v", tt.status, tt.code, sentinel, got, want)
 				}
@@ -94,19 +92,20 @@ func TestUnusableResponses(t *testing.T) {
 		return func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(status)
-			io.WriteString(w, "<html><body><h1>Bad Gateway</h1></body></html>")
+			_, _ = io.WriteString(w, "<html><body><h1>Bad Gateway</h1></body></html>")
 		}
 	}
 	huge := func(status int) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Request-Id", testReqID)
 			w.WriteHeader(status)
-			io.WriteString(w, `{"data":[`)
+			// The client stops reading past its limit, so these writes fail.
+			_, _ = io.WriteString(w, `{"data":[`)
 			item := strings.Repeat(keyJSON+",", 1024)
 			for written := 0; written <= maxResponseBytes; written += len(item) {
-				io.WriteString(w, item)
+				_, _ = io.WriteString(w, item)
 			}
-			io.WriteString(w, keyJSON+`],"next_cursor":null}`)
+			_, _ = io.WriteString(w, keyJSON+`],"next_cursor":null}`)
 		}
 	}
 	reply := func(status int, body string) http.HandlerFunc {
