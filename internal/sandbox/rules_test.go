@@ -168,9 +168,13 @@ func TestRules(t *testing.T) {
 		{name: "name with a trailing newline", status: 400, code: "invalid_request", param: "name",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, `{"name":"ab\n"}`) }},
 		{name: "name with a C1 control", status: 400, code: "invalid_request", param: "name",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, `{"name":"a\u0085b"}`) }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return post(env, `{"name":"a\u0085b"}`)
+			}},
 		{name: "body not valid UTF-8", status: 400, code: "invalid_request",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, "{\"name\":\"a\xffb\"}") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return post(env, "{\"name\":\"a\xffb\"}")
+			}},
 		{name: "unknown field", status: 400, code: "invalid_request", param: "scopes",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
 				return post(env, `{"name":"a","scopes":["read"]}`)
@@ -178,13 +182,17 @@ func TestRules(t *testing.T) {
 		{name: "field in another case", status: 400, code: "invalid_request", param: "Name",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, `{"Name":"a"}`) }},
 		{name: "field twice", status: 400, code: "invalid_request", param: "name",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, `{"name":"a","name":"b"}`) }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return post(env, `{"name":"a","name":"b"}`)
+			}},
 		{name: "trailing JSON", status: 400, code: "invalid_request",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, `{"name":"a"} {}`) }},
 		{name: "trailing garbage", status: 400, code: "invalid_request",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, `{"name":"a"}x`) }},
 		{name: "trailing white space", status: 201,
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, "{\"name\":\"a\"}\n\t ") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return post(env, "{\"name\":\"a\"}\n\t ")
+			}},
 		{name: "empty body", status: 400, code: "invalid_request",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return post(env, ``) }},
 		{name: "JSON null body", status: 400, code: "invalid_request",
@@ -258,19 +266,33 @@ func TestRules(t *testing.T) {
 
 		// 5. Validation of a listing.
 		{name: "limit 1", status: 200,
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=1") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?limit=1")
+			}},
 		{name: "limit 100", status: 200,
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=100") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?limit=100")
+			}},
 		{name: "limit 0", status: 400, code: "invalid_request", param: "limit",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=0") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?limit=0")
+			}},
 		{name: "limit 101", status: 400, code: "invalid_request", param: "limit",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=101") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?limit=101")
+			}},
 		{name: "limit negative", status: 400, code: "invalid_request", param: "limit",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=-1") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?limit=-1")
+			}},
 		{name: "limit with a sign", status: 400, code: "invalid_request", param: "limit",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=%2B5") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?limit=%2B5")
+			}},
 		{name: "limit not an integer", status: 400, code: "invalid_request", param: "limit",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=2.5") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?limit=2.5")
+			}},
 		{name: "limit empty", status: 400, code: "invalid_request", param: "limit",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?limit=") }},
 		{name: "limit twice", status: 400, code: "invalid_request", param: "limit",
@@ -278,9 +300,13 @@ func TestRules(t *testing.T) {
 				return get(env, "/v1/api-keys?limit=2&limit=3")
 			}},
 		{name: "cursor the server did not issue", status: 400, code: "invalid_request", param: "cursor",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?cursor=abc") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?cursor=abc")
+			}},
 		{name: "cursor empty", status: 400, code: "invalid_request", param: "cursor",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys?cursor=") }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys?cursor=")
+			}},
 		{name: "cursor with a changed byte", status: 400, code: "invalid_request", param: "cursor",
 			req: func(t *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
 				c := firstCursor(t, env, env.HeadCoachKey)
@@ -316,7 +342,9 @@ func TestRules(t *testing.T) {
 				return request{method: http.MethodDelete, path: "/v1/api-keys/" + otherOrgKey(t, env), auth: bearer(env.HeadCoachKey)}
 			}},
 		{name: "read an unknown key", status: 404, code: "not_found",
-			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys/"+unknownKeyID) }},
+			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request {
+				return get(env, "/v1/api-keys/"+unknownKeyID)
+			}},
 		{name: "read a malformed id", status: 404, code: "not_found",
 			req: func(_ *testing.T, env *sandboxtest.Env, _ *fakeClock) request { return get(env, "/v1/api-keys/nope") }},
 		{name: "read a lower-case id", status: 404, code: "not_found",
