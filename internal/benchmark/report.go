@@ -67,15 +67,16 @@ func (r Report) Markdown() string {
 	})
 
 	b.WriteString("\n## Where the time goes\n\n")
-	b.WriteString("CPU time of each process during the step (medians). Wall time not covered by CPU is " +
-		"spent waiting: on the network round trips Terraform's parallelism allows, on SQLite's fsync, " +
-		"on process start-up and the plugin handshake.\n\n")
-	b.WriteString("| N | step | provider wall | terraform CPU | provider CPU | sandbox CPU | provider processes | floor wall | floor terraform CPU |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("CPU time of each process during the step, and the sum of the times the sandbox logged " +
+		"for its API requests (medians). Requests overlap up to Terraform's parallelism, so the API's share " +
+		"of the wall time is at least its sum divided by 10. Wall time covered by none of these is spent " +
+		"waiting: on round trips, on SQLite's fsync, on process start-up and the plugin handshake.\n\n")
+	b.WriteString("| N | step | provider wall | terraform CPU | provider CPU | sandbox CPU | API requests' time | provider processes | floor wall | floor terraform CPU |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	r.each(func(n int, step Step, p, f Summary) {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %d | %s | %s |\n",
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n",
 			n, step, seconds(p.Wall), seconds(p.TerraformCPU), seconds(p.ProviderCPU), seconds(p.SandboxCPU),
-			p.ProviderStarts, seconds(f.Wall), seconds(f.TerraformCPU))
+			seconds(p.APIBusy), p.ProviderStarts, seconds(f.Wall), seconds(f.TerraformCPU))
 	})
 
 	if len(r.Ns) > 0 {
@@ -98,8 +99,8 @@ func (r Report) Markdown() string {
 		}
 		b.WriteString(".\n")
 		p := r.Summaries[Key{KindProvider, StepPlan, n}]
-		fmt.Fprintf(&b, "- Refresh costs requests in proportion to pages: %s (%d requests for %d keys; %d pages cover them).\n",
-			yesNo(p.Check.WithinPages), p.Requests.Read+p.Requests.List, n, p.Check.PageBudget)
+		fmt.Fprintf(&b, "- Refresh costs requests in proportion to pages: %s (%d requests for %d keys; a full listing takes %s).\n",
+			yesNo(p.Check.WithinPages), p.Requests.Read+p.Requests.List, n, plural(p.Check.PageBudget, "page"))
 	}
 	return b.String()
 }
@@ -154,6 +155,13 @@ func pages(c Check) string {
 		return fmt.Sprintf("yes (≤ %d)", c.PageBudget)
 	}
 	return fmt.Sprintf("no (target ≤ %d)", c.PageBudget)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func yesNo(ok bool) string {

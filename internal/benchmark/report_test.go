@@ -20,6 +20,7 @@ func testReport() Report {
 			sum.ProviderStarts = 2
 			sum.ProviderCPU = wall / 4
 			sum.TerraformCPU = wall / 2
+			sum.APIBusy = wall / 8
 		}
 		return sum
 	}
@@ -62,12 +63,12 @@ func TestMarkdown(t *testing.T) {
 		"| 10 | plan | 0.30 s | 0.90 s | 3.00× | 48.0 MiB | 10 read | ≤ 10 read | none | no (target ≤ 1) |\n",
 		"| 10 | destroy | 0.50 s | 1.00 s | 2.00× | 48.0 MiB | 10 read, 10 revoke | 10 revoke, ≤ 10 read | none | no (target ≤ 1) |\n",
 		"| 1000 | plan | 10.00 s | 30.00 s | 3.00× | 48.0 MiB | 1000 read, 3 list | ≤ 1000 read | 1003 reads and lists for 1000 keys | no (target ≤ 11) |\n",
-		"| 1000 | apply | 14.00 s | 7.00 s | 3.50 s | 0.00 s | 2 | 10.00 s | 0.00 s |\n",
+		"| 1000 | apply | 14.00 s | 7.00 s | 3.50 s | 0.00 s | 1.75 s | 2 | 10.00 s | 0.00 s |\n",
 		"## Targets at N = 1000",
 		"- apply within 1.5× the floor: yes (1.40×).",
 		"- plan within 1.5× the floor: no (3.00×).",
 		"- Exactly the contract's minimum of requests: no (plan: 1003 reads and lists for 1000 keys).",
-		"- Refresh costs requests in proportion to pages: no (1003 requests for 1000 keys; 11 pages cover them).",
+		"- Refresh costs requests in proportion to pages: no (1003 requests for 1000 keys; a full listing takes 11 pages).",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q; got:\n%s", want, md)

@@ -48,6 +48,9 @@ type Sample struct {
 	ProviderCPU time.Duration `json:"provider_cpu_ns"`
 	// SandboxCPU is the CPU time the sandbox server spent during the step.
 	SandboxCPU time.Duration `json:"sandbox_cpu_ns"`
+	// APIBusy is the sum of the durations the sandbox logged for the
+	// step's API requests.
+	APIBusy time.Duration `json:"api_busy_ns"`
 	// ProviderMaxRSS is the largest peak resident set, in bytes, of the
 	// provider processes Terraform started during the step.
 	ProviderMaxRSS int64 `json:"provider_max_rss_bytes"`
@@ -95,6 +98,7 @@ type Summary struct {
 	TerraformCPU   time.Duration
 	ProviderCPU    time.Duration
 	SandboxCPU     time.Duration
+	APIBusy        time.Duration
 	ProviderMaxRSS int64
 	ProviderStarts int
 	// Requests are the calls of the repetition with the median total, so
@@ -122,6 +126,7 @@ func Summarize(samples []Sample, active map[int]int) map[Key]Summary {
 		sum.TerraformCPU = medianOf(g, func(s Sample) time.Duration { return s.TerraformCPU })
 		sum.ProviderCPU = medianOf(g, func(s Sample) time.Duration { return s.ProviderCPU })
 		sum.SandboxCPU = medianOf(g, func(s Sample) time.Duration { return s.SandboxCPU })
+		sum.APIBusy = medianOf(g, func(s Sample) time.Duration { return s.APIBusy })
 		sum.ProviderMaxRSS = medianOf(g, func(s Sample) int64 { return s.ProviderMaxRSS })
 		sum.ProviderStarts = medianOf(g, func(s Sample) int { return s.ProviderStarts })
 		if k.Kind == KindProvider {

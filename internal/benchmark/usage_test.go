@@ -70,3 +70,19 @@ func TestConfig(t *testing.T) {
 		t.Errorf("floor configuration needs no provider:\n%s", f)
 	}
 }
+
+func TestReadRequestLog(t *testing.T) {
+	in := `{"time":"2026-11-27T19:00:00Z","level":"INFO","msg":"listening","endpoint":"http://127.0.0.1:1"}
+{"time":"2026-11-27T19:00:01Z","level":"INFO","msg":"request","request_id":"req_1","method":"POST","route":"/v1/api-keys","status":201,"duration":2500000}
+not json
+{"time":"2026-11-27T19:00:01Z","level":"INFO","msg":"request","request_id":"req_2","method":"GET","route":"/v1/api-keys/{id}","status":200,"duration":500000}
+{"time":"2026-11-27T19:00:02Z","level":"INFO","msg":"request","request_id":"req_3","method":"DELETE","route":"/_sandbox/stats","status":204,"duration":100000}
+`
+	got, err := ReadRequestLog(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (RequestLog{Requests: 2, Busy: 3 * time.Millisecond}); got != want {
+		t.Errorf("ReadRequestLog = %+v, want %+v", got, want)
+	}
+}

@@ -51,6 +51,10 @@ func setup(ctx context.Context, dir string, timeout time.Duration) (*bench, erro
 		}
 	}
 
+	// Configurations and their state start afresh, like the sandbox's database.
+	if err := os.RemoveAll(filepath.Join(dir, "tf")); err != nil {
+		return nil, err
+	}
 	cliConfig := filepath.Join(dir, "terraform.tfrc")
 	if err := os.WriteFile(cliConfig, []byte(fmt.Sprintf(`provider_installation {
   dev_overrides {
@@ -197,6 +201,10 @@ func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step 
 	if err != nil {
 		return s, err
 	}
+	logOffset, err := b.sandbox.logSize()
+	if err != nil {
+		return s, err
+	}
 
 	logPath := filepath.Join(dir, string(step)+".log")
 	logFile, err := os.Create(logPath)
@@ -232,6 +240,13 @@ func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step 
 	if s.Stats, err = b.sandbox.stats(ctx); err != nil {
 		return s, err
 	}
+	// The sandbox logs a request after answering it, so every request of
+	// the step is in the log once terraform has exited.
+	reqLog, err := b.sandbox.requestLog(logOffset)
+	if err != nil {
+		return s, err
+	}
+	s.APIBusy = reqLog.Busy
 
 	// The wait status of terraform covers its children, the provider
 	// processes among them; subtracting theirs leaves Terraform's own work.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,13 +48,28 @@ type credentials struct {
 func startSandbox(ctx context.Context, bin, dir string) (*sandbox, error) {
 	credPath := filepath.Join(dir, "credentials.json")
 	logPath := filepath.Join(dir, "sandbox.log")
+	dbPath := filepath.Join(dir, "sandbox.db")
+	// A reused working directory must not hand over the last run's keys or
+	// credentials: the server would start on them, the wait below read them.
+	for _, p := range []string{credPath, dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + "-journal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	defer logFile.Close()                                                                                                                // the child holds its own descriptor
-	cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "sandbox.db"), "--credentials", credPath) //nolint:gosec // G204: the binary this program built
-	cmd.Stdout, cmd.Stderr = logFile, logFile
+	defer logFile.Close() // the child holds its own descriptor
+	outFile, err := os.Create(filepath.Join(dir, "sandbox.out"))
+	if err != nil {
+		return nil, err
+	}
+	defer outFile.Close()
+	//nolint:gosec // G204: the binary this program built
+	cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--db", dbPath, "--credentials", credPath)
+	// The summary goes to stdout, the request log (JSON lines) to stderr.
+	cmd.Stdout, cmd.Stderr = outFile, logFile
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
@@ -158,6 +174,28 @@ func (s *sandbox) activeKeys(ctx context.Context) (all, bench int, err error) {
 		}
 	}
 	return len(keys), bench, nil
+}
+
+// logSize is where the request log ends now: the start of the next step's lines.
+func (s *sandbox) logSize() (int64, error) {
+	fi, err := os.Stat(s.logPath)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// requestLog sums the request log from offset on.
+func (s *sandbox) requestLog(offset int64) (benchmark.RequestLog, error) {
+	f, err := os.Open(s.logPath)
+	if err != nil {
+		return benchmark.RequestLog{}, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return benchmark.RequestLog{}, err
+	}
+	return benchmark.ReadRequestLog(f)
 }
 
 // cpu is the CPU time the sandbox has used so far.
