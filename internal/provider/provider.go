@@ -3,23 +3,62 @@ package provider
 
 import (
 	"context"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
 var _ provider.Provider = (*astralProvider)(nil)
 
+// Environment variables read when the configuration leaves an argument out.
+const (
+	envEndpoint = "ASTRAL_ENDPOINT"
+	envAPIKey   = "ASTRAL_API_KEY"
+)
+
+const (
+	defaultMaxRetries     = 4
+	defaultRequestTimeout = 30 * time.Second
+)
+
 type astralProvider struct {
 	version string
+	// now is the clock handed to resources; tests replace it.
+	now func() time.Time
+}
+
+type providerModel struct {
+	Endpoint       types.String         `tfsdk:"endpoint"`
+	APIKey         types.String         `tfsdk:"api_key"`
+	MaxRetries     types.Int64          `tfsdk:"max_retries"`
+	RequestTimeout timetypes.GoDuration `tfsdk:"request_timeout"`
 }
 
 // New returns a constructor of the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
+	return newWithClock(version, time.Now)
+}
+
+// newWithClock is New with the clock that decides whether a time has passed.
+func newWithClock(version string, now func() time.Time) func() provider.Provider {
 	return func() provider.Provider {
-		return &astralProvider{version: version}
+		return &astralProvider{version: version, now: now}
 	}
 }
 
@@ -30,17 +69,193 @@ func (p *astralProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 
 func (p *astralProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages the API keys of an Astral organization.",
+		MarkdownDescription: "Manages the API keys of an Astral organization. " +
+			"The provider authenticates with an API key of the organization's head coach; " +
+			"API keys need the Coach plan or above.",
+		Attributes: map[string]schema.Attribute{
+			"endpoint": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the Astral API, without `/v1`. " +
+					"Defaults to the `" + envEndpoint + "` environment variable, then to `" + astral.DefaultEndpoint + "`. " +
+					"Must use `https`, except on a loopback address (`localhost`, `127.0.0.0/8`, `::1`), " +
+					"so that the API key never crosses a network in clear text.",
+				Optional: true,
+			},
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "Secret of an API key created by the organization's head coach " +
+					"(`astral_live_` followed by 32 letters or digits). " +
+					"Defaults to the `" + envAPIKey + "` environment variable; one of the two is required. " +
+					"Its format is checked before any request, and it is never printed.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: "How many times a request is retried after a connection failure, " +
+					"a rate limit (`429`) or a server error (`500`, `502`, `503`, `504`). " +
+					"Between 0 and 10; defaults to 4. Other errors are never retried, and a retried create never makes a second key.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 10)},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long one attempt of a request may take, as a Go duration such as `30s` or `1m30s`. " +
+					"Must be positive; defaults to `30s`.",
+				Optional:   true,
+				CustomType: timetypes.GoDurationType{},
+				Validators: []validator.String{positiveDurationValidator{}},
+			},
+		},
 	}
 }
 
-func (p *astralProvider) Configure(_ context.Context, _ provider.ConfigureRequest, _ *provider.ConfigureResponse) {
+func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	if unknown := unknownArguments(config); len(unknown) > 0 {
+		if req.ClientCapabilities.DeferralAllowed {
+			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
+			return
+		}
+		// Without a client, resources keep their prior state and every
+		// call that needs the API reports the cause (see providerData.apiClient).
+		resp.Diagnostics.AddWarning(
+			"Provider configuration not known until apply",
+			"The provider's "+strings.Join(unknown, " and ")+" depends on values known only after apply, "+
+				"so this plan cannot refresh Astral resources or read Astral data sources. "+
+				"Apply the resources the provider configuration depends on first (for example with -target).",
+		)
+		data := &providerData{now: p.now}
+		resp.ResourceData, resp.DataSourceData = data, data
+		return
+	}
+
+	clientConfig := clientConfig(config, p.version, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := astral.NewClient(clientConfig)
+	if err != nil {
+		// The key and the numbers are already checked: what is left is the endpoint's URL.
+		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid Astral endpoint",
+			strings.TrimPrefix(err.Error(), "astral: ")+". Set endpoint (or "+envEndpoint+") to the API's base URL, such as "+astral.DefaultEndpoint+".")
+		return
+	}
+	data := &providerData{client: client, now: p.now}
+	resp.ResourceData, resp.DataSourceData = data, data
+}
+
+func unknownArguments(config providerModel) []string {
+	var unknown []string
+	for name, v := range map[string]interface{ IsUnknown() bool }{
+		"endpoint":        config.Endpoint,
+		"api_key":         config.APIKey,
+		"max_retries":     config.MaxRetries,
+		"request_timeout": config.RequestTimeout,
+	} {
+		if v.IsUnknown() {
+			unknown = append(unknown, name)
+		}
+	}
+	// Map order is random; a warning must read the same on every run.
+	slices.Sort(unknown)
+	return unknown
+}
+
+// clientConfig resolves the configuration (arguments win over the
+// environment) into the client's, adding an error for each bad value.
+func clientConfig(config providerModel, version string, diags *diag.Diagnostics) astral.Config {
+	cfg := astral.Config{
+		Endpoint:       stringOrEnv(config.Endpoint, envEndpoint, astral.DefaultEndpoint),
+		APIKey:         stringOrEnv(config.APIKey, envAPIKey, ""),
+		UserAgent:      "terraform-provider-astral/" + version,
+		MaxRetries:     defaultMaxRetries,
+		RequestTimeout: defaultRequestTimeout,
+	}
+
+	if host, ok := plainHTTPHost(cfg.Endpoint); ok {
+		diags.AddAttributeError(path.Root("endpoint"), "Insecure Astral endpoint",
+			"The endpoint uses http on "+host+", which is not a loopback address, so the API key would cross the network in clear text. "+
+				"Use https (such as "+astral.DefaultEndpoint+"); only localhost, 127.0.0.0/8 and ::1 may use http. "+
+				"The endpoint comes from the endpoint argument or the "+envEndpoint+" environment variable.")
+	}
+
+	// These errors carry no attribute path: Terraform would print the
+	// configuration's line, and with it a secret written there.
+	switch err := astral.ValidateSecret(cfg.APIKey); {
+	case cfg.APIKey == "":
+		diags.AddError("Missing Astral API key",
+			"The provider needs an API key of the organization's head coach. "+
+				"Set the api_key argument in the provider block (for example from a sensitive variable) "+
+				"or the "+envAPIKey+" environment variable. "+
+				"Create a key in the Astral app under Settings → Security.")
+	case err != nil:
+		// The error describes the format without quoting the value.
+		diags.AddError("Malformed Astral API key",
+			"The API key set by "+apiKeySource(config)+" is not an Astral API key secret: "+
+				reason(err, astral.ErrMalformedSecret)+". "+
+				"Copy the secret shown when the key was created (astral_live_ followed by 32 letters or digits).")
+	}
+
+	if !config.MaxRetries.IsNull() {
+		cfg.MaxRetries = int(config.MaxRetries.ValueInt64())
+		if cfg.MaxRetries == 0 {
+			cfg.MaxRetries = astral.NoRetries
+		}
+	}
+	if !config.RequestTimeout.IsNull() {
+		// The attribute's validators have already accepted the value.
+		d, _ := config.RequestTimeout.ValueGoDuration()
+		cfg.RequestTimeout = d
+	}
+	return cfg
+}
+
+func stringOrEnv(v types.String, env, fallback string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	if s := os.Getenv(env); s != "" {
+		return s
+	}
+	return fallback
+}
+
+func apiKeySource(config providerModel) string {
+	if config.APIKey.IsNull() {
+		return "the " + envAPIKey + " environment variable"
+	}
+	return "the api_key argument"
+}
+
+// plainHTTPHost returns the host of an http endpoint that is not a loopback
+// address, where the sandbox runs: the API key must never cross a network in
+// clear text. The client checks the rest of the URL.
+func plainHTTPHost(endpoint string) (string, bool) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "http" || u.Host == "" || isLoopback(u.Hostname()) {
+		return "", false
+	}
+	return u.Hostname(), true
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (p *astralProvider) Resources(_ context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		newAPIKeyResource,
+	}
 }
 
 func (p *astralProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		newAPIKeysDataSource,
+	}
 }

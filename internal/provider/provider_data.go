@@ -1,0 +1,59 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+)
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	// client is nil when the provider's configuration is not known yet (a
+	// plan whose provider arguments depend on other resources).
+	client *astral.Client
+	// now decides whether a time has passed; tests replace it.
+	now func() time.Time
+}
+
+// apiClient returns the client, or nil after adding an error that explains
+// why there is none.
+func (d *providerData) apiClient(diags *diag.Diagnostics) *astral.Client {
+	if d.client == nil {
+		diags.AddError("Provider configuration not known",
+			"The provider's arguments depend on values known only after apply, so it cannot call the Astral API yet. "+
+				"Apply the resources the provider configuration depends on first (for example with -target), then run Terraform again.")
+	}
+	return d.client
+}
+
+// readAPIKey is the one way a resource reads a key, so that a refresh can
+// later share work across the keys of one run. The caller has checked that
+// there is a client.
+func (d *providerData) readAPIKey(ctx context.Context, id string) (*astral.APIKey, error) {
+	return d.client.APIKeys.Read(ctx, id)
+}
+
+// configured is embedded by every resource and data source: it is the one
+// place that receives the provider's data.
+type configured struct {
+	data *providerData
+}
+
+// configure stores the provider's data. It is nil when Terraform validates
+// a configuration before configuring the provider; the data is then unused.
+func (c *configured) configure(v any, diags *diag.Diagnostics) {
+	if v == nil {
+		return
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", v))
+		return
+	}
+	c.data = data
+}

@@ -1,0 +1,287 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
+	"github.com/astral/terraform-provider-astral/internal/sandbox/sandboxtest"
+)
+
+// testAccEnv is a sandbox for one acceptance test, with an organization on
+// the coach plan, and a client of it that acts as the head coach.
+type testAccEnv struct {
+	*sandboxtest.Env
+	// Client uses the head coach's key: it sets up and inspects what a test
+	// needs without going through Terraform.
+	Client *astral.Client
+}
+
+// newTestAccEnv starts a sandbox that the test alone uses, so tests that
+// each start one may run in parallel.
+func newTestAccEnv(t *testing.T) *testAccEnv {
+	t.Helper()
+	env := sandboxtest.Start(t)
+	return &testAccEnv{Env: env, Client: newTestClient(t, env.URL, env.HeadCoachKey)}
+}
+
+// newTestClient returns a client of the sandbox at url that makes one
+// attempt per call: the sandbox injects no faults unless a test asks.
+func newTestClient(t *testing.T, url, apiKey string) *astral.Client {
+	t.Helper()
+	client, err := astral.NewClient(astral.Config{Endpoint: url, APIKey: apiKey, MaxRetries: astral.NoRetries})
+	if err != nil {
+		t.Fatalf("client of the sandbox: %v", err)
+	}
+	return client
+}
+
+// ProviderFactories serves the provider with the sandbox's clock, so that
+// Server.AdvanceClock moves the provider's idea of "now" too.
+func (e *testAccEnv) ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"astral": providerserver.NewProtocol6WithError(newWithClock("test", e.Server.Now)()),
+	}
+}
+
+// ProviderBlock is a provider block for the sandbox that authenticates
+// with apiKey. Tests configure the provider in HCL rather than with
+// environment variables, which would keep them from running in parallel.
+func (e *testAccEnv) ProviderBlock(apiKey string) string {
+	return fmt.Sprintf(`
+provider "astral" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 0
+}
+`, e.URL, apiKey)
+}
+
+// Config is configuration for the sandbox as its head coach.
+func (e *testAccEnv) Config(hcl string) string {
+	return e.ProviderBlock(e.HeadCoachKey) + hcl
+}
+
+// TestCase is a test case against the sandbox whose CheckDestroy proves,
+// through the API, that destroying revoked every astral_api_key.
+func (e *testAccEnv) TestCase(t *testing.T, steps ...resource.TestStep) resource.TestCase {
+	return resource.TestCase{
+		ProtoV6ProviderFactories: e.ProviderFactories(),
+		CheckDestroy:             e.checkKeysRevoked(t),
+		Steps:                    steps,
+	}
+}
+
+// CreateKey creates a key through the API, outside Terraform.
+func (e *testAccEnv) CreateKey(t *testing.T, name string, expiresAt *time.Time) *astral.APIKey {
+	t.Helper()
+	key, err := e.Client.APIKeys.Create(context.Background(), astral.APIKeyCreateOptions{Name: name, ExpiresAt: expiresAt})
+	if err != nil {
+		t.Fatalf("create key %q: %v", name, err)
+	}
+	return key
+}
+
+// RevokeKey revokes a key through the API, outside Terraform.
+func (e *testAccEnv) RevokeKey(t *testing.T, id string) {
+	t.Helper()
+	if _, err := e.Client.APIKeys.Revoke(context.Background(), id); err != nil {
+		t.Fatalf("revoke key %s: %v", id, err)
+	}
+}
+
+// checkKeysRevoked checks that every key in the state is revoked.
+func (e *testAccEnv) checkKeysRevoked(t *testing.T) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		for addr, rs := range s.RootModule().Resources {
+			if rs.Type != "astral_api_key" {
+				continue
+			}
+			key, err := e.Client.APIKeys.Read(context.Background(), rs.Primary.ID)
+			if err != nil {
+				return fmt.Errorf("%s: reading %s after destroy: %w", addr, rs.Primary.ID, err)
+			}
+			if key.Status != astral.APIKeyStatusRevoked {
+				return fmt.Errorf("%s: %s is %s after destroy, want revoked", addr, key.ID, key.Status)
+			}
+		}
+		return nil
+	}
+}
+
+// captureString is a knownvalue check that accepts any string and keeps it,
+// for a later step's PreConfig (the id of a key to revoke out of band).
+func captureString(dst *string) knownvalue.Check {
+	return knownvalue.StringFunc(func(v string) error {
+		*dst = v
+		return nil
+	})
+}
+
+// messagePattern matches an error output holding each part in order.
+// Terraform wraps long lines, so a space in a part matches any white space.
+func messagePattern(parts ...string) *regexp.Regexp {
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		quoted[i] = strings.Join(strings.Fields(regexp.QuoteMeta(p)), `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(quoted, `.*`))
+}
+
+var (
+	keyIDPattern  = regexp.MustCompile(`^key_[0-9A-HJKMNP-TV-Z]{26}$`)
+	secretPattern = regexp.MustCompile(`^astral_live_[A-Za-z0-9]{32}$`)
+)
+
+// testAccPlanOnlyFactories serves the provider with no sandbox behind it,
+// for tests that fail before any request.
+func testAccPlanOnlyFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"astral": providerserver.NewProtocol6WithError(New("test")()),
+	}
+}
+
+// A well-formed key that no sandbox knows, for tests that fail before any request.
+const unusedKey = "astral_live_0123456789abcdefghijABCDEFGHIJKL"
+
+func TestAccProvider_configErrors(t *testing.T) {
+	t.Parallel()
+	const readKeys = `
+data "astral_api_keys" "all" {}
+`
+	tests := []struct {
+		name   string
+		config string
+		want   *regexp.Regexp
+	}{
+		{
+			name:   "http on a network host",
+			config: `provider "astral" {` + "\n" + `endpoint = "http://api.example.com"` + "\n" + `api_key = "` + unusedKey + `"` + "\n}\n",
+			want:   messagePattern("Insecure Astral endpoint", "http on api.example.com, which is not a loopback address"),
+		},
+		{
+			name:   "malformed key",
+			config: `provider "astral" {` + "\n" + `endpoint = "https://127.0.0.1:1"` + "\n" + `api_key = "astral_live_tooshort"` + "\n}\n",
+			want:   messagePattern("Malformed Astral API key", "set by the api_key argument", "followed by exactly 32 letters or digits"),
+		},
+		{
+			name:   "max_retries out of range",
+			config: `provider "astral" {` + "\n" + `api_key = "` + unusedKey + `"` + "\n" + `max_retries = 11` + "\n}\n",
+			want:   messagePattern("max_retries", "value must be between 0 and 10"),
+		},
+		{
+			name:   "request_timeout not positive",
+			config: `provider "astral" {` + "\n" + `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "0s"` + "\n}\n",
+			want:   messagePattern("Invalid duration", "The duration must be above zero"),
+		},
+		{
+			name:   "request_timeout not a duration",
+			config: `provider "astral" {` + "\n" + `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "thirty seconds"` + "\n}\n",
+			want:   messagePattern("Invalid Time Duration String Value"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccPlanOnlyFactories(),
+				Steps: []resource.TestStep{{
+					Config:      tt.config + readKeys,
+					PlanOnly:    true,
+					ExpectError: tt.want,
+				}},
+			})
+		})
+	}
+}
+
+// The API's refusals reach the user as what to do about them.
+func TestAccProvider_accessErrors(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+
+	free, err := env.Server.CreateOrganization(context.Background(), "Free Rowing Club", sandbox.PlanFree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := env.CreateKey(t, "Revoked before use", nil)
+	env.RevokeKey(t, revoked.ID)
+
+	const readKeys = `
+data "astral_api_keys" "all" {}
+`
+	const createKey = `
+resource "astral_api_key" "test" {
+  name = "Refused"
+}
+`
+	headCoachOnly := messagePattern("Only the organization's head coach may manage API keys; use a key created by the head coach", "403 insufficient_role", "(request req_")
+	tests := []struct {
+		name   string
+		apiKey string
+		config string
+		want   *regexp.Regexp
+	}{
+		{"coach lists", env.CoachKey, readKeys, headCoachOnly},
+		{"athlete lists", env.AthleteKey, readKeys, headCoachOnly},
+		{"coach creates", env.CoachKey, createKey, headCoachOnly},
+		{
+			"free plan", free.Member(sandbox.RoleHeadCoach).APIKey, readKeys,
+			messagePattern("API keys need the Coach plan or above; upgrade the organization's plan", "403 plan_upgrade_required", "(request req_"),
+		},
+		{
+			"revoked provider key", revoked.Secret, readKeys,
+			messagePattern("The provider's API key is not valid: it may be revoked or expired.", "Settings → Security and set api_key (or ASTRAL_API_KEY)", "401 unauthenticated", "(request req_"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.ProviderFactories(),
+				Steps: []resource.TestStep{{
+					Config:      env.ProviderBlock(tt.apiKey) + tt.config,
+					ExpectError: tt.want,
+				}},
+			})
+		})
+	}
+}
+
+// A connection failure names the endpoint it could not reach.
+func TestAccProvider_unreachable(t *testing.T) {
+	// A port that was just free: nothing listens there.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccPlanOnlyFactories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "astral" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 0
+}
+
+data "astral_api_keys" "all" {}
+`, endpoint, unusedKey),
+			ExpectError: messagePattern("No response from the Astral API at " + endpoint + ". Check the provider's endpoint"),
+		}},
+	})
+}

@@ -1,0 +1,424 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
+)
+
+const testKeyAddr = "astral_api_key.test"
+
+// keyConfig is one astral_api_key named test; expiresAt is left out when empty.
+func keyConfig(name, expiresAt string) string {
+	if expiresAt == "" {
+		return fmt.Sprintf(`
+resource "astral_api_key" "test" {
+  name = %q
+}
+`, name)
+	}
+	return fmt.Sprintf(`
+resource "astral_api_key" "test" {
+  name       = %q
+  expires_at = %q
+}
+`, name, expiresAt)
+}
+
+func at(name string) tfjsonpath.Path { return tfjsonpath.New(name) }
+
+func TestAccAPIKey_basic(t *testing.T) {
+	env := newTestAccEnv(t)
+	headCoach := env.Org.Member(sandbox.RoleHeadCoach)
+	expiresAt := env.Server.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
+	config := env.Config(keyConfig("Roster sync script", expiresAt.Format(time.RFC3339)))
+
+	var secret, id string
+	resource.ParallelTest(t, env.TestCase(t,
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectSensitiveValue(testKeyAddr, at("secret")),
+					plancheck.ExpectUnknownValue(testKeyAddr, at("secret")),
+				},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testKeyAddr, at("id"), knownvalue.StringRegexp(keyIDPattern)),
+				statecheck.ExpectKnownValue(testKeyAddr, at("id"), captureString(&id)),
+				statecheck.ExpectKnownValue(testKeyAddr, at("name"), knownvalue.StringExact("Roster sync script")),
+				statecheck.ExpectKnownValue(testKeyAddr, at("expires_at"), knownvalue.StringExact(expiresAt.Format(time.RFC3339))),
+				statecheck.ExpectKnownValue(testKeyAddr, at("secret"), knownvalue.StringRegexp(secretPattern)),
+				statecheck.ExpectKnownValue(testKeyAddr, at("secret"), captureString(&secret)),
+				statecheck.ExpectSensitiveValue(testKeyAddr, at("secret")),
+				statecheck.ExpectKnownValue(testKeyAddr, at("created_at"), knownvalue.StringFunc(func(v string) error {
+					created, err := time.Parse(time.RFC3339, v)
+					if err != nil {
+						return err
+					}
+					if d := env.Server.Now().Sub(created); d < 0 || d > time.Minute {
+						return fmt.Errorf("created_at %s is not the sandbox's recent past", v)
+					}
+					return nil
+				})),
+				statecheck.ExpectKnownValue(testKeyAddr, at("created_by"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"id":   knownvalue.StringExact(headCoach.ID),
+					"name": knownvalue.StringExact(headCoach.Name),
+				})),
+				statecheck.ExpectKnownValue(testKeyAddr, at("secret_hint"), knownvalue.StringFunc(func(v string) error {
+					if len(secret) < 4 || v != secret[len(secret)-4:] {
+						return fmt.Errorf("secret_hint %q is not the secret's last four characters", v)
+					}
+					return nil
+				})),
+			},
+			PostApplyFunc: func() {
+				// The secret in the state authenticates, and the API holds the key as planned.
+				key, err := newTestClient(t, env.URL, secret).APIKeys.Read(context.Background(), id)
+				if err != nil {
+					t.Fatalf("reading the key with its own secret: %v", err)
+				}
+				if key.Status != astral.APIKeyStatusActive || key.Name != "Roster sync script" || !key.ExpiresAt.Equal(expiresAt) {
+					t.Errorf("the API holds %+v", key)
+				}
+			},
+		},
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		},
+	))
+}
+
+func TestAccAPIKey_neverExpires(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := env.Config(keyConfig("CI deploys", ""))
+	resource.ParallelTest(t, env.TestCase(t,
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					// Known to be null at plan time, not "known after apply".
+					plancheck.ExpectKnownValue(testKeyAddr, at("expires_at"), knownvalue.Null()),
+				},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testKeyAddr, at("expires_at"), knownvalue.Null()),
+			},
+		},
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		},
+	))
+}
+
+func TestAccAPIKey_replace(t *testing.T) {
+	env := newTestAccEnv(t)
+	expiresAt := env.Server.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	later := env.Server.Now().Add(60 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+
+	ids := statecheck.CompareValue(compare.ValuesDiffer())
+	secrets := statecheck.CompareValue(compare.ValuesDiffer())
+	var previous string
+	replaced := func(name, expiresAt string) resource.TestStep {
+		return resource.TestStep{
+			Config: env.Config(keyConfig(name, expiresAt)),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionReplace)},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				ids.AddStateValue(testKeyAddr, at("id")),
+				secrets.AddStateValue(testKeyAddr, at("secret")),
+			},
+			Check: func(*terraform.State) error {
+				// The key replaced is revoked.
+				key, err := env.Client.APIKeys.Read(context.Background(), previous)
+				if err != nil {
+					return err
+				}
+				if key.Status != astral.APIKeyStatusRevoked {
+					return fmt.Errorf("the replaced key %s is %s, want revoked", key.ID, key.Status)
+				}
+				return nil
+			},
+		}
+	}
+	first := resource.TestStep{
+		Config: env.Config(keyConfig("Roster sync", expiresAt)),
+		ConfigStateChecks: []statecheck.StateCheck{
+			ids.AddStateValue(testKeyAddr, at("id")),
+			secrets.AddStateValue(testKeyAddr, at("secret")),
+		},
+	}
+	remember := statecheck.ExpectKnownValue(testKeyAddr, at("id"), captureString(&previous))
+	first.ConfigStateChecks = append(first.ConfigStateChecks, remember)
+
+	steps := []resource.TestStep{first}
+	for _, change := range []struct{ name, expiresAt string }{
+		{"Roster sync v2", expiresAt}, // name
+		{"Roster sync v2", later},     // expires_at
+		{"Roster sync v2", ""},        // expires_at removed
+		{"Roster sync v2", expiresAt}, // expires_at added
+	} {
+		step := replaced(change.name, change.expiresAt)
+		step.ConfigStateChecks = append(step.ConfigStateChecks, remember)
+		steps = append(steps, step)
+	}
+	resource.ParallelTest(t, env.TestCase(t, steps...))
+}
+
+// A timestamp is compared by the instant it names, however it is spelled.
+func TestAccAPIKey_timestampsByMeaning(t *testing.T) {
+	env := newTestAccEnv(t)
+	instant := env.Server.Now().Add(365 * 24 * time.Hour).UTC().Truncate(time.Second)
+	spellings := []string{
+		instant.Format("2006-01-02T15:04:05+00:00"),
+		instant.Format(time.RFC3339),
+		instant.In(time.FixedZone("", 2*3600)).Format(time.RFC3339),
+		instant.In(time.FixedZone("", -7*3600)).Format("2006-01-02T15:04:05.000-07:00"),
+	}
+	ids := statecheck.CompareValue(compare.ValuesSame())
+	steps := []resource.TestStep{{
+		Config: env.Config(keyConfig("Spelled", spellings[0])),
+		ConfigStateChecks: []statecheck.StateCheck{
+			ids.AddStateValue(testKeyAddr, at("id")),
+			// The configuration's spelling survives the API's answer in UTC.
+			statecheck.ExpectKnownValue(testKeyAddr, at("expires_at"), knownvalue.StringExact(spellings[0])),
+		},
+	}}
+	for _, spelling := range spellings[1:] {
+		steps = append(steps, resource.TestStep{
+			Config: env.Config(keyConfig("Spelled", spelling)),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(testKeyAddr, at("id"))},
+		})
+	}
+	resource.ParallelTest(t, env.TestCase(t, steps...))
+}
+
+func TestAccAPIKey_import(t *testing.T) {
+	env := newTestAccEnv(t)
+	expiresAt := env.Server.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	outside := env.CreateKey(t, "Made in the app", &expiresAt)
+	// Written with another offset than the API's UTC: still no change to plan.
+	config := env.Config(keyConfig("Made in the app", expiresAt.Format("2006-01-02T15:04:05+00:00")))
+
+	resource.ParallelTest(t, env.TestCase(t,
+		resource.TestStep{
+			Config: config + fmt.Sprintf(`
+import {
+  to = astral_api_key.test
+  id = %q
+}
+`, outside.ID),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionNoop)},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testKeyAddr, at("id"), knownvalue.StringExact(outside.ID)),
+				statecheck.ExpectKnownValue(testKeyAddr, at("secret"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(testKeyAddr, at("secret_hint"), knownvalue.StringExact(outside.SecretHint)),
+				statecheck.ExpectKnownValue(testKeyAddr, at("created_at"), knownvalue.StringExact(outside.CreatedAt.Format(time.RFC3339))),
+			},
+		},
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		},
+		// terraform import
+		resource.TestStep{
+			Config:            config,
+			ResourceName:      testKeyAddr,
+			ImportState:       true,
+			ImportStateVerify: true,
+		},
+		// An import block in a fresh working directory: no change to plan.
+		resource.TestStep{
+			Config:          config,
+			ResourceName:    testKeyAddr,
+			ImportState:     true,
+			ImportStateKind: resource.ImportBlockWithID,
+		},
+		resource.TestStep{
+			Config:        config,
+			ResourceName:  testKeyAddr,
+			ImportState:   true,
+			ImportStateId: "key_not-an-id",
+			ExpectError:   messagePattern("Invalid API key ID", `"key_" followed by a 26-character ULID`),
+		},
+		resource.TestStep{
+			Config:        config,
+			ResourceName:  testKeyAddr,
+			ImportState:   true,
+			ImportStateId: "key_01JD3X8Z6W4Q9T2B7N5M1K0C3R",
+			ExpectError:   messagePattern("Cannot import non-existent remote object"),
+		},
+	))
+}
+
+func TestAccAPIKey_revokedOutOfBand(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := env.Config(keyConfig("Revoked in the app", ""))
+	ids := statecheck.CompareValue(compare.ValuesDiffer())
+	var id string
+	resource.ParallelTest(t, env.TestCase(t,
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				ids.AddStateValue(testKeyAddr, at("id")),
+				statecheck.ExpectKnownValue(testKeyAddr, at("id"), captureString(&id)),
+			},
+		},
+		resource.TestStep{
+			PreConfig: func() { env.RevokeKey(t, id) },
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionCreate)},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(testKeyAddr, at("id"))},
+		},
+	))
+}
+
+// An error that does not say the key is gone never empties the state.
+func TestAccAPIKey_readErrorKeepsState(t *testing.T) {
+	env := newTestAccEnv(t)
+	config := env.Config(keyConfig("Kept through outages", ""))
+	ids := statecheck.CompareValue(compare.ValuesSame())
+	resource.ParallelTest(t, env.TestCase(t,
+		resource.TestStep{
+			Config:            config,
+			ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(testKeyAddr, at("id"))},
+		},
+		resource.TestStep{
+			PreConfig:   func() { env.Server.SetFaults(sandbox.Faults{ErrorRate: 1, ErrorStatus: 503}) },
+			Config:      config,
+			ExpectError: messagePattern("Could not read the API key", "The Astral API failed on every attempt", "503 unavailable"),
+		},
+		resource.TestStep{
+			PreConfig: env.Server.ClearFaults,
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(testKeyAddr, at("id"))},
+		},
+	))
+}
+
+// A key that has expired stays, and does not block plans until its
+// expires_at changes.
+func TestAccAPIKey_expired(t *testing.T) {
+	env := newTestAccEnv(t)
+	expiresAt := env.Server.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	config := env.Config(keyConfig("Short lived", expiresAt))
+	ids := statecheck.CompareValue(compare.ValuesSame())
+	var id string
+	resource.ParallelTest(t, env.TestCase(t,
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				ids.AddStateValue(testKeyAddr, at("id")),
+				statecheck.ExpectKnownValue(testKeyAddr, at("id"), captureString(&id)),
+			},
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				env.Server.AdvanceClock(2 * time.Hour)
+				key, err := env.Client.APIKeys.Read(context.Background(), id)
+				if err != nil || key.Status != astral.APIKeyStatusExpired {
+					t.Fatalf("after moving the clock the key is %v (%v), want expired", key, err)
+				}
+			},
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(testKeyAddr, at("id"))},
+		},
+		// Any change now creates a key, so the past expiry is refused at plan time.
+		resource.TestStep{
+			Config:      env.Config(keyConfig("Short lived, renamed", expiresAt)),
+			ExpectError: messagePattern("Expiry in the past", `expires_at = "`+expiresAt+`"`, "A key cannot be created with expires_at "+expiresAt),
+		},
+		resource.TestStep{
+			Config: env.Config(keyConfig("Short lived", "")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionReplace)},
+			},
+		},
+	))
+}
+
+func TestAccAPIKey_planTimeErrors(t *testing.T) {
+	env := newTestAccEnv(t)
+	past := env.Server.Now().Add(-time.Minute).UTC().Truncate(time.Second).Format(time.RFC3339)
+	tests := []struct {
+		name   string
+		config string
+		want   []string
+	}{
+		{"expiry in the past", keyConfig("Late", past), []string{"Expiry in the past", `expires_at = "` + past + `"`, "A key cannot be created with expires_at " + past}},
+		{"expiry without offset", keyConfig("Local", "2030-01-01T00:00:00"), []string{"Invalid RFC3339 String Value"}},
+		{"empty name", keyConfig("", ""), []string{"Invalid API key name", "at least one character other than white space"}},
+		{"blank name", keyConfig("   ", ""), []string{"Invalid API key name", "at least one character other than white space"}},
+		{"padded name", keyConfig(" Roster sync", ""), []string{"Invalid API key name", "must not begin or end with white space"}},
+		{"name with a line break", keyConfig("Roster\nsync", ""), []string{"Invalid API key name", "control characters", "U+000A"}},
+		{"long name", keyConfig(strings.Repeat("é", 101), ""), []string{"Invalid API key name", "at most 100 characters; it has 101"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.ProviderFactories(),
+				Steps: []resource.TestStep{{
+					Config:      env.Config(tt.config),
+					PlanOnly:    true,
+					ExpectError: messagePattern(tt.want...),
+				}},
+			})
+		})
+	}
+}
+
+// A provider whose arguments are known only at apply time still plans and applies.
+func TestAccAPIKey_unknownProviderConfig(t *testing.T) {
+	env := newTestAccEnv(t)
+	resource.ParallelTest(t, env.TestCase(t, resource.TestStep{
+		Config: fmt.Sprintf(`
+resource "terraform_data" "credentials" {
+  input = %q
+}
+
+provider "astral" {
+  endpoint = %q
+  api_key  = terraform_data.credentials.output
+}
+`, env.HeadCoachKey, env.URL) + keyConfig("Configured late", ""),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(testKeyAddr, at("secret"), knownvalue.StringRegexp(secretPattern)),
+		},
+	}))
+}
