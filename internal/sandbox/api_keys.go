@@ -258,7 +258,7 @@ func (s *Server) getKey(w http.ResponseWriter, r *http.Request, ex *exchange, id
 		writeError(w, ex, e)
 		return
 	}
-	if !validID("key", id) {
+	if !validKeyID(id) {
 		writeError(w, ex, errKeyNotFound)
 		return
 	}
@@ -279,7 +279,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, ex *exchange,
 		writeError(w, ex, e)
 		return
 	}
-	if !validID("key", id) {
+	if !validKeyID(id) {
 		writeError(w, ex, errKeyNotFound)
 		return
 	}

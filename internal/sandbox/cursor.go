@@ -41,7 +41,7 @@ func (s *Server) decodeCursor(orgID, cursor string) (position, bool) {
 	}
 	createdAt, n := binary.Varint(payload[1+cursorIDLen:])
 	p := position{createdAt: createdAt, id: string(payload[1 : 1+cursorIDLen])}
-	return p, n == len(payload)-1-cursorIDLen && validID("key", p.id)
+	return p, n == len(payload)-1-cursorIDLen && validKeyID(p.id)
 }
 
 func (s *Server) cursorMAC(orgID string, payload []byte) []byte {

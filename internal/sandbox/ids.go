@@ -60,10 +60,10 @@ var (
 	ulidLast ulidState
 )
 
-// validID reports whether s looks like an identifier newID(prefix) made. It
-// lets malformed ids answer 404 without a database round trip.
-func validID(prefix, s string) bool {
-	ulid, ok := strings.CutPrefix(s, prefix+"_")
+// validKeyID reports whether s looks like a key id newID made. It lets
+// malformed ids answer 404 without a database round trip.
+func validKeyID(s string) bool {
+	ulid, ok := strings.CutPrefix(s, "key_")
 	if !ok || len(ulid) != 26 || ulid[0] > '7' {
 		return false
 	}

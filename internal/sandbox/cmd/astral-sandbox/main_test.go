@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var secretPattern = regexp.MustCompile(`^astral_live_[A-Za-z0-9]{32}$`)
+
+// TestCommand builds the command, runs it twice on one database file and
+// checks what it prints, what it writes, that it serves, and that it stops
+// cleanly on SIGTERM and SIGINT.
+func TestCommand(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "astral-sandbox")
+	build := exec.CommandContext(context.Background(), "go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "sandbox.db")
+	creds := filepath.Join(dir, "credentials.json")
+
+	first, stderr := start(t, bin, "--listen", "127.0.0.1:0", "--db", db, "--credentials", creds)
+	t.Run("with --credentials, stdout shows no key", func(t *testing.T) {
+		for _, m := range first.sum.Organization.Members {
+			if m.APIKey != "" {
+				t.Errorf("stdout shows %s's key", m.Role)
+			}
+		}
+		if strings.Contains(first.stdout, "astral_live_") {
+			t.Error("stdout holds a secret")
+		}
+	})
+	var written summary
+	t.Run("the credentials file has mode 0600 and working keys", func(t *testing.T) {
+		info, err := os.Stat(creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v", info.Mode().Perm())
+		}
+		data, err := os.ReadFile(creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &written); err != nil {
+			t.Fatal(err)
+		}
+		if written.Endpoint != first.sum.Endpoint || written.AdminToken != first.sum.AdminToken ||
+			written.Organization.ID != first.sum.Organization.ID || written.Organization.Plan != "coach" {
+			t.Errorf("file %+v, stdout %+v", written, first.sum)
+		}
+		wantStatus := map[string]int{"head_coach": 200, "coach": 403, "athlete": 403}
+		for _, m := range written.Organization.Members {
+			if !secretPattern.MatchString(m.APIKey) {
+				t.Fatalf("%s's key %q", m.Role, m.APIKey)
+			}
+			if got := get(t, written.Endpoint+"/v1/api-keys", m.APIKey); got != wantStatus[string(m.Role)] {
+				t.Errorf("%s's key: %d, want %d", m.Role, got, wantStatus[string(m.Role)])
+			}
+		}
+		if got := get(t, written.Endpoint+"/_sandbox/stats", written.AdminToken); got != 200 {
+			t.Errorf("admin token: %d", got)
+		}
+	})
+	first.stop(t, syscall.SIGTERM)
+	if strings.Contains(stderr.String(), "astral_live_") {
+		t.Error("the logs hold a secret")
+	}
+
+	second, _ := start(t, bin, "--listen", "127.0.0.1:0", "--db", db)
+	t.Run("a restart keeps the organization and prints fresh keys", func(t *testing.T) {
+		if second.sum.Organization.ID != first.sum.Organization.ID {
+			t.Errorf("organization %s, was %s", second.sum.Organization.ID, first.sum.Organization.ID)
+		}
+		for i, m := range second.sum.Organization.Members {
+			if !secretPattern.MatchString(m.APIKey) || m.APIKey == written.Organization.Members[i].APIKey {
+				t.Errorf("%s's key %q is not a fresh key on stdout", m.Role, m.APIKey)
+			}
+		}
+		if got := get(t, second.sum.Endpoint+"/v1/api-keys", written.Organization.Members[0].APIKey); got != 200 {
+			t.Errorf("the previous head coach key: %d", got)
+		}
+	})
+	second.stop(t, syscall.SIGINT)
+}
+
+type running struct {
+	cmd    *exec.Cmd
+	stdout string
+	sum    summary
+}
+
+// start runs the command and reads the summary it prints once listening.
+func start(t *testing.T, bin string, args ...string) (*running, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.CommandContext(context.Background(), bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	var buf bytes.Buffer
+	var sum summary
+	if err := json.NewDecoder(io.TeeReader(out, &buf)).Decode(&sum); err != nil {
+		t.Fatalf("reading the summary: %v\nstderr: %s", err, stderr.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	if !strings.HasPrefix(sum.Endpoint, "http://127.0.0.1:") || strings.HasSuffix(sum.Endpoint, ":0") || sum.AdminToken == "" ||
+		len(sum.Organization.Members) != 3 {
+		t.Fatalf("summary %s", buf.String())
+	}
+	return &running{cmd: cmd, stdout: buf.String(), sum: sum}, &stderr
+}
+
+func (r *running) stop(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after %v: %v", sig, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30 s after %v", sig)
+	}
+}
+
+func get(t *testing.T, url, token string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -1,0 +1,150 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewSecret(t *testing.T) {
+	counts := map[rune]int{}
+	seen := map[string]bool{}
+	const n = 2000
+	for range n {
+		s := newSecret()
+		if !wellFormedSecret(s) {
+			t.Fatalf("malformed secret %q", s)
+		}
+		if seen[s] {
+			t.Fatal("a secret repeated")
+		}
+		seen[s] = true
+		for _, r := range s[len(secretPrefix):] {
+			counts[r]++
+		}
+	}
+	// Each of the 62 characters is expected n*32/62 ≈ 1032 times, with a
+	// standard deviation near 32; a modulo bias would skew the first 8
+	// characters by about 20%.
+	want := float64(n*secretLen) / float64(len(alphanumeric))
+	for _, r := range alphanumeric {
+		if got := float64(counts[r]); got < want*0.85 || got > want*1.15 {
+			t.Errorf("character %q drawn %v times, want about %v", r, got, want)
+		}
+	}
+}
+
+func TestWellFormedSecret(t *testing.T) {
+	valid := "astral_live_" + strings.Repeat("aZ9", 10) + "xy"
+	for s, want := range map[string]bool{
+		valid:                         true,
+		valid[:len(valid)-1]:          false,
+		valid + "a":                   false,
+		"astral_test_" + valid[12:]:   false,
+		valid[:20] + "-" + valid[21:]: false,
+		valid[:20] + "é" + valid[22:]: false,
+		"":                            false,
+	} {
+		if got := wellFormedSecret(s); got != want {
+			t.Errorf("wellFormedSecret(%q) = %v", s, got)
+		}
+	}
+}
+
+func TestNewIDOrdersByCreation(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	prev := newID("key", now)
+	for i := range 1000 {
+		at := now
+		if i%100 == 0 {
+			at = now.Add(time.Duration(i) * time.Millisecond)
+		}
+		id := newID("key", at)
+		if !validKeyID(id) {
+			t.Fatalf("invalid id %q", id)
+		}
+		if id <= prev {
+			t.Fatalf("id %s made after %s sorts before it", id, prev)
+		}
+		prev = id
+	}
+	for _, bad := range []string{"", "key_", "org_01JD3X8Z6W4Q9T2B7N5M1K0C3R", "key_01JD3X8Z6W4Q9T2B7N5M1K0C3", "key_81JD3X8Z6W4Q9T2B7N5M1K0C3R",
+		"key_01JD3X8Z6W4Q9T2B7N5M1K0C3U", "key_01jd3x8z6w4q9t2b7n5m1k0c3r"} {
+		if validKeyID(bad) {
+			t.Errorf("validKeyID(%q)", bad)
+		}
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	s := &Server{cursorKey: []byte("0123456789abcdef0123456789abcdef")}
+	p := position{createdAt: 1795599000, id: "key_01JD3X8Z6W4Q9T2B7N5M1K0C3R"}
+	c := s.encodeCursor("org_A", p)
+	if got, ok := s.decodeCursor("org_A", c); !ok || got != p {
+		t.Fatalf("decodeCursor(encodeCursor(%v)) = %v, %v", p, got, ok)
+	}
+	if _, ok := s.decodeCursor("org_B", c); ok {
+		t.Error("another organization's cursor accepted")
+	}
+	if _, ok := s.decodeCursor("org_A", c[:len(c)-2]); ok {
+		t.Error("truncated cursor accepted")
+	}
+	other := &Server{cursorKey: []byte("another key, another database...")}
+	if _, ok := other.decodeCursor("org_A", c); ok {
+		t.Error("cursor of another database accepted")
+	}
+}
+
+func TestRateLimiter(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		rate  float64
+		steps []time.Duration // offsets from t0 of successive requests
+		want  []int           // 0 allowed, else Retry-After
+	}{
+		{"no limit", 0, []time.Duration{0, 0, 0}, []int{0, 0, 0}},
+		{"burst of the rate", 3, []time.Duration{0, 0, 0, 0}, []int{0, 0, 0, 1}},
+		{"fractional rate has a burst of 1", 0.5, []time.Duration{0, 0, time.Second, 2 * time.Second}, []int{0, 2, 1, 0}},
+		{"refill stops at the burst", 2, []time.Duration{0, 0, time.Hour, time.Hour, time.Hour}, []int{0, 0, 0, 0, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l rateLimiter
+			l.setRate(tt.rate)
+			for i, d := range tt.steps {
+				wait, ok := l.take("key", t0.Add(d))
+				if got := map[bool]int{true: 0, false: wait}[ok]; got != tt.want[i] {
+					t.Fatalf("request %d at +%v: %d, want %d", i, d, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestDecodeObject(t *testing.T) {
+	var name *string
+	var n *int64
+	tests := []struct {
+		body  string
+		param string
+		ok    bool
+	}{
+		{`{"name":"a","n":1}`, "", true},
+		{` { } `, "", true},
+		{`{"n":"1"}`, "n", false},
+		{`{"n":1e2}`, "n", false},
+		{`{"name":{}}`, "name", false},
+		{`{"other":1}`, "other", false},
+		{`{"name":"a",}`, "", false},
+		{`{"name":"a"}{"name":"b"}`, "", false},
+		{`"name"`, "", false},
+		{`{"name":"a"`, "", false},
+	}
+	for _, tt := range tests {
+		e := decodeObject([]byte(tt.body), map[string]any{"name": &name, "n": &n})
+		if (e == nil) != tt.ok || (e != nil && e.param != tt.param) {
+			t.Errorf("decodeObject(%s) = %+v, want ok %v param %q", tt.body, e, tt.ok, tt.param)
+		}
+	}
+}
