@@ -134,6 +134,8 @@ type Server struct {
 
 	stopPurge chan struct{}
 	purgeDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New opens (or creates) the database and returns a ready server.
@@ -200,12 +202,16 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server's background work and closes its database. It does
-// not stop an http.Server that serves it.
+// Close stops the server's background work and closes its database; later
+// calls return the first call's result. It does not stop an http.Server that
+// serves it.
 func (s *Server) Close() error {
-	close(s.stopPurge)
-	<-s.purgeDone
-	return s.closeDB()
+	s.closeOnce.Do(func() {
+		close(s.stopPurge)
+		<-s.purgeDone
+		s.closeErr = s.closeDB()
+	})
+	return s.closeErr
 }
 
 func (s *Server) closeDB() error {
