@@ -222,34 +222,40 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, ex *exchange, 
 		}
 		after = pos
 	}
-	args := append([]any{p.orgID, after.createdAt, after.id}, instantArgs(p.now)...)
-	rows, err := s.st.listKeys.QueryContext(r.Context(), append(args, limit+1)...)
+	page, err := s.listPage(r.Context(), p, after, limit)
 	if err != nil {
 		writeError(w, ex, s.internal(r, "list keys", err))
 		return
 	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// listPage reads the page after a position. It returns before the page is
+// written, so that a slow reader never holds the database's only connection.
+func (s *Server) listPage(ctx context.Context, p *principal, after position, limit int) (*listResponse, error) {
+	args := append([]any{p.orgID, after.createdAt, after.id}, instantArgs(p.now)...)
+	rows, err := s.st.listKeys.QueryContext(ctx, append(args, limit+1)...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	resp := listResponse{Data: make([]keyView, 0, limit)}
+	page := &listResponse{Data: make([]keyView, 0, limit)}
 	var last *keyRecord
 	for rows.Next() {
 		k, err := scanKey(rows)
 		if err != nil {
-			writeError(w, ex, s.internal(r, "list keys", err))
-			return
+			return nil, err
 		}
-		if len(resp.Data) == limit {
+		// The extra row only says that there is another page.
+		if len(page.Data) == limit {
 			c := s.encodeCursor(p.orgID, position{createdAt: last.createdAt, id: last.id})
-			resp.NextCursor = &c
+			page.NextCursor = &c
 			break
 		}
-		resp.Data = append(resp.Data, k.view(p.now))
+		page.Data = append(page.Data, k.view(p.now))
 		last = k
 	}
-	if err := rows.Err(); err != nil {
-		writeError(w, ex, s.internal(r, "list keys", err))
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	return page, rows.Err()
 }
 
 func (s *Server) getKey(w http.ResponseWriter, r *http.Request, ex *exchange, id string) {

@@ -55,23 +55,28 @@ type exchange struct {
 	dropped   bool
 }
 
-// responseWriter records the status for the log line; Unwrap lets
-// http.ResponseController reach the connection to drop it.
+// responseWriter records the status for the log line and, for /v1, counts
+// it before the client can see it, so stats read after a response include
+// it. Unwrap lets http.ResponseController reach the connection to drop it.
 type responseWriter struct {
 	http.ResponseWriter
-	ex *exchange
+	ex    *exchange
+	stats *statsCounter // nil outside /v1
 }
 
 func (w *responseWriter) WriteHeader(status int) {
 	if w.ex.status == 0 {
 		w.ex.status = status
+		if w.stats != nil {
+			w.stats.response(strconv.Itoa(status))
+		}
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *responseWriter) Write(b []byte) (int, error) {
 	if w.ex.status == 0 {
-		w.ex.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }

@@ -308,11 +308,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{requestID: newID("req", s.Now())}
 	w.Header().Set("X-Request-Id", ex.requestID)
 	rw := &responseWriter{ResponseWriter: w, ex: ex}
-	v1 := r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/")
 	switch {
-	case v1:
+	case r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/"):
+		rw.stats = &s.stats
 		s.serveV1(rw, r, ex)
-		s.stats.response(ex)
 	case strings.HasPrefix(r.URL.Path, "/_sandbox/"):
 		s.serveAdmin(rw, r, ex)
 	default:
@@ -426,7 +425,7 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request, ex *exchange) {
 		// answer is thrown away with the connection.
 		dispatch(&bufferedResponse{header: http.Header{}}, r, ex, rt, param)
 		ex.dropped = true
-		ex.status = 0
+		s.stats.response("dropped")
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			// HTTP/2 cannot hand over its connection; aborting resets the stream.

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"maps"
-	"strconv"
 	"sync"
 )
 
@@ -29,11 +28,7 @@ func (c *statsCounter) request(key string) {
 	c.requests[key]++
 }
 
-func (c *statsCounter) response(ex *exchange) {
-	key := strconv.Itoa(ex.status)
-	if ex.dropped {
-		key = "dropped"
-	}
+func (c *statsCounter) response(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.responses == nil {
