@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -284,4 +288,141 @@ data "astral_api_keys" "all" {}
 			ExpectError: messagePattern("No response from the Astral API at " + endpoint + ". Check the provider's endpoint"),
 		}},
 	})
+}
+
+func TestClientConfig(t *testing.T) {
+	const (
+		configKey = "astral_live_ConfigConfigConfigConfigConfigOk"
+		envKey    = "astral_live_EnvironmentEnvironmentEnvironmen"
+	)
+	str := types.StringValue
+	tests := []struct {
+		name        string
+		config      providerModel
+		env         map[string]string
+		want        astral.Config
+		wantError   string // summary; empty: none
+		wantPath    string // attribute of the error; empty: none
+		wantInError []string
+	}{
+		{
+			name:   "arguments",
+			config: providerModel{Endpoint: str("https://astral.example.com"), APIKey: str(configKey), MaxRetries: types.Int64Value(7), RequestTimeout: timetypes.NewGoDurationValueFromStringMust("1m30s")},
+			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: 7, RequestTimeout: 90 * time.Second},
+		},
+		{
+			name: "environment",
+			env:  map[string]string{envEndpoint: "https://env.example.com", envAPIKey: envKey},
+			want: astral.Config{Endpoint: "https://env.example.com", APIKey: envKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+		},
+		{
+			name:   "arguments win",
+			config: providerModel{Endpoint: str("https://astral.example.com"), APIKey: str(configKey)},
+			env:    map[string]string{envEndpoint: "https://env.example.com", envAPIKey: envKey},
+			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+		},
+		{
+			name:   "default endpoint",
+			config: providerModel{APIKey: str(configKey)},
+			want:   astral.Config{Endpoint: "https://api.astral.app", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+		},
+		{
+			name:   "no retries",
+			config: providerModel{APIKey: str(configKey), MaxRetries: types.Int64Value(0)},
+			want:   astral.Config{Endpoint: "https://api.astral.app", APIKey: configKey, MaxRetries: astral.NoRetries, RequestTimeout: 30 * time.Second},
+		},
+		{
+			name:   "http on loopback",
+			config: providerModel{Endpoint: str("http://127.0.0.1:8790"), APIKey: str(configKey)},
+			want:   astral.Config{Endpoint: "http://127.0.0.1:8790", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+		},
+		{
+			name:   "http on localhost",
+			config: providerModel{Endpoint: str("http://LocalHost:8790"), APIKey: str(configKey)},
+			want:   astral.Config{Endpoint: "http://LocalHost:8790", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+		},
+		{
+			name:   "http on IPv6 loopback",
+			config: providerModel{Endpoint: str("http://[::1]:8790"), APIKey: str(configKey)},
+			want:   astral.Config{Endpoint: "http://[::1]:8790", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+		},
+		{
+			name:        "http on a network address",
+			config:      providerModel{Endpoint: str("http://10.0.0.8:8790"), APIKey: str(configKey)},
+			wantError:   "Insecure Astral endpoint",
+			wantPath:    "endpoint",
+			wantInError: []string{"http on 10.0.0.8", "endpoint argument or the ASTRAL_ENDPOINT environment variable"},
+		},
+		{
+			name:        "http on a host named like loopback",
+			env:         map[string]string{envEndpoint: "http://localhost.example.com", envAPIKey: envKey},
+			wantError:   "Insecure Astral endpoint",
+			wantPath:    "endpoint",
+			wantInError: []string{"http on localhost.example.com"},
+		},
+		{
+			name:        "no key",
+			wantError:   "Missing Astral API key",
+			wantInError: []string{"Set the api_key argument", "ASTRAL_API_KEY environment variable", "Settings → Security"},
+		},
+		{
+			name:        "malformed key argument",
+			config:      providerModel{APIKey: str("astral_live_" + strings.Repeat("s", 31) + "!")},
+			wantError:   "Malformed Astral API key",
+			wantInError: []string{"set by the api_key argument", "letters and digits only"},
+		},
+		{
+			name:        "malformed key in the environment",
+			env:         map[string]string{envAPIKey: "astral_test_SecretSecretSecretSecretSecretSe"},
+			wantError:   "Malformed Astral API key",
+			wantInError: []string{"set by the ASTRAL_API_KEY environment variable", `must start with "astral_live_"`},
+		},
+		{
+			name:        "key with a line break",
+			env:         map[string]string{envAPIKey: envKey + "\n"},
+			wantError:   "Malformed Astral API key",
+			wantInError: []string{"leading or trailing white space"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(envEndpoint, tt.env[envEndpoint])
+			t.Setenv(envAPIKey, tt.env[envAPIKey])
+			// A field a case leaves out is null (the zero value), as when the configuration leaves it out.
+			config := tt.config
+
+			var diags diag.Diagnostics
+			got := clientConfig(config, "1.2.3", &diags)
+
+			if tt.wantError == "" {
+				if diags.HasError() {
+					t.Fatalf("unexpected errors: %v", diags)
+				}
+				tt.want.UserAgent = "terraform-provider-astral/1.2.3"
+				if got != tt.want {
+					t.Errorf("got %+v\nwant %+v", got, tt.want)
+				}
+				return
+			}
+			if len(diags) != 1 || diags[0].Summary() != tt.wantError {
+				t.Fatalf("got %v, want one error %q", diags, tt.wantError)
+			}
+			d := diags[0]
+			for _, want := range tt.wantInError {
+				if !strings.Contains(d.Detail(), want) {
+					t.Errorf("detail %q lacks %q", d.Detail(), want)
+				}
+			}
+			withPath, ok := d.(diag.DiagnosticWithPath)
+			if tt.wantPath != "" && (!ok || !withPath.Path().Equal(path.Root(tt.wantPath))) || tt.wantPath == "" && ok {
+				t.Errorf("error %q has the wrong attribute path", d.Summary())
+			}
+			// The key is never repeated, not even in part.
+			for _, secret := range []string{config.APIKey.ValueString(), tt.env[envAPIKey]} {
+				if body := strings.TrimPrefix(strings.TrimSpace(secret), "astral_live_"); len(body) >= 8 && strings.Contains(d.Summary()+d.Detail(), body[:8]) {
+					t.Errorf("the diagnostic repeats the key: %q", d.Detail())
+				}
+			}
+		})
+	}
 }

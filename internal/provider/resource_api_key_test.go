@@ -7,6 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -421,4 +430,236 @@ provider "astral" {
 			statecheck.ExpectKnownValue(testKeyAddr, at("secret"), knownvalue.StringRegexp(secretPattern)),
 		},
 	}))
+}
+
+// apiKeySchemaFor returns the resource's schema, for tests that call its
+// methods without Terraform.
+func apiKeySchemaFor(t *testing.T) schema.Schema {
+	t.Helper()
+	var resp fwresource.SchemaResponse
+	(&apiKeyResource{}).Schema(context.Background(), fwresource.SchemaRequest{}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("schema: %v", resp.Diagnostics)
+	}
+	return resp.Schema
+}
+
+// stored is the model of a key as the state holds it after a create.
+func stored(t *testing.T, name string, expiresAt *time.Time) *apiKeyResourceModel {
+	t.Helper()
+	var m apiKeyResourceModel
+	m.setFrom(&astral.APIKey{
+		ID: "key_01JD3X8Z6W4Q9T2B7N5M1K0C3R", Name: name, Status: astral.APIKeyStatusActive, SecretHint: "x7Qa",
+		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		CreatedBy: astral.Member{ID: "mem_01JD3X8Z6W4Q9T2B7N5M1K0C3S", Name: "Dana Ortiz"},
+		ExpiresAt: expiresAt,
+	})
+	m.Secret = types.StringValue("astral_live_" + strings.Repeat("a", 28) + "x7Qa")
+	return &m
+}
+
+// planned is the model of a key planned for creation.
+func planned(name string, expiresAt timetypes.RFC3339) *apiKeyResourceModel {
+	return &apiKeyResourceModel{
+		apiKeyModel: apiKeyModel{
+			ID: types.StringUnknown(), Name: types.StringValue(name), SecretHint: types.StringUnknown(),
+			CreatedAt: timetypes.NewRFC3339Unknown(), CreatedBy: types.ObjectUnknown(memberAttrTypes),
+			ExpiresAt: expiresAt,
+		},
+		Secret: types.StringUnknown(),
+	}
+}
+
+// rawOf turns a model (nil: no object) into a value of the schema's type.
+func rawOf(t *testing.T, s schema.Schema, m *apiKeyResourceModel) tftypes.Value {
+	t.Helper()
+	state := tfsdk.State{Schema: s, Raw: tftypes.NewValue(s.Type().TerraformType(context.Background()), nil)}
+	if m != nil {
+		if diags := state.Set(context.Background(), m); diags.HasError() {
+			t.Fatalf("building a value: %v", diags)
+		}
+	}
+	return state.Raw
+}
+
+func TestAPIKeyResource_ModifyPlan(t *testing.T) {
+	s := apiKeySchemaFor(t)
+	now := time.Date(2027, 6, 30, 12, 0, 0, 0, time.UTC)
+	past, future := now.Add(-time.Hour), now.Add(time.Hour)
+	tests := []struct {
+		name        string
+		state, plan *apiKeyResourceModel
+		wantError   string // detail substring; empty: no error
+		wantWarning string // detail substring; empty: no warning
+	}{
+		{name: "create without expiry", plan: planned("k", timetypes.NewRFC3339Null())},
+		{name: "create with future expiry", plan: planned("k", rfc3339(&future))},
+		{name: "create with unknown expiry", plan: planned("k", timetypes.NewRFC3339Unknown())},
+		{
+			name: "create with past expiry", plan: planned("k", rfc3339(&past)),
+			wantError: "A key cannot be created with expires_at 2027-06-30T11:00:00Z: it is not after the current time, 2027-06-30T12:00:00Z.",
+		},
+		{
+			name: "create expiring now", plan: planned("k", timetypes.NewRFC3339ValueMust("2027-06-30T14:00:00+02:00")),
+			wantError: "A key cannot be created with expires_at 2027-06-30T14:00:00+02:00",
+		},
+		{name: "active key", state: stored(t, "k", &future), plan: stored(t, "k", &future)},
+		{name: "key that never expires", state: stored(t, "k", nil), plan: stored(t, "k", nil)},
+		{
+			name: "expired key", state: stored(t, "k", &past), plan: stored(t, "k", &past),
+			wantWarning: `The API key "k" (key_01JD3X8Z6W4Q9T2B7N5M1K0C3R) expired at 2027-06-30T11:00:00Z`,
+		},
+		{name: "expired key being given a new expiry", state: stored(t, "k", &past), plan: planned("k", rfc3339(&future))},
+		{name: "destroy of an expired key", state: stored(t, "k", &past)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &apiKeyResource{configured{data: &providerData{now: func() time.Time { return now }}}}
+			req := fwresource.ModifyPlanRequest{
+				State: tfsdk.State{Schema: s, Raw: rawOf(t, s, tt.state)},
+				Plan:  tfsdk.Plan{Schema: s, Raw: rawOf(t, s, tt.plan)},
+			}
+			resp := fwresource.ModifyPlanResponse{Plan: req.Plan}
+			r.ModifyPlan(context.Background(), req, &resp)
+
+			checkDiagnostics(t, resp.Diagnostics, tt.wantError, tt.wantWarning, path.Root("expires_at"))
+			if !resp.Plan.Raw.Equal(req.Plan.Raw) {
+				t.Errorf("the plan changed: %v", resp.Plan.Raw)
+			}
+		})
+	}
+}
+
+// checkDiagnostics checks that diags hold at most one error and one
+// warning, each with the given detail and, unless at is empty, at that
+// attribute; an empty detail means none of that severity.
+func checkDiagnostics(t *testing.T, diags diag.Diagnostics, wantError, wantWarning string, at path.Path) {
+	t.Helper()
+	for _, c := range []struct {
+		got  diag.Diagnostics
+		want string
+	}{{diags.Errors(), wantError}, {diags.Warnings(), wantWarning}} {
+		switch {
+		case c.want == "" && len(c.got) > 0:
+			t.Errorf("unexpected diagnostics: %v", c.got)
+		case c.want != "" && len(c.got) != 1:
+			t.Errorf("got %d diagnostics %v, want one with %q", len(c.got), c.got, c.want)
+		case c.want != "":
+			d := c.got[0]
+			if !strings.Contains(d.Detail(), c.want) {
+				t.Errorf("detail %q lacks %q", d.Detail(), c.want)
+			}
+			if withPath, ok := d.(diag.DiagnosticWithPath); !at.Equal(path.Empty()) && (!ok || !withPath.Path().Equal(at)) {
+				t.Errorf("diagnostic %q is not at %s", d.Summary(), at)
+			}
+		}
+	}
+}
+
+func TestSameInstantAsState(t *testing.T) {
+	str := types.StringValue
+	tests := []struct {
+		name          string
+		config, state types.String
+		want          types.String
+	}{
+		{"Z for +00:00", str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00+00:00"), str("2027-06-30T00:00:00+00:00")},
+		{"another offset", str("2027-06-30T02:00:00+02:00"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00Z")},
+		{"zero fraction", str("2027-06-30T00:00:00.000Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00Z")},
+		{"another instant", str("2027-06-30T00:00:01Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:01Z")},
+		{"another fraction", str("2027-06-30T00:00:00.5Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00.5Z")},
+		{"no state", str("2027-06-30T00:00:00Z"), types.StringNull(), str("2027-06-30T00:00:00Z")},
+		{"unknown configuration", types.StringUnknown(), str("2027-06-30T00:00:00Z"), types.StringUnknown()},
+		{"null configuration", types.StringNull(), str("2027-06-30T00:00:00Z"), types.StringNull()},
+		{"null configuration, no state", types.StringNull(), types.StringNull(), types.StringNull()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := planmodifier.StringRequest{ConfigValue: tt.config, StateValue: tt.state, PlanValue: tt.config}
+			// The framework plans a computed attribute left out of the configuration as unknown.
+			if tt.config.IsNull() {
+				req.PlanValue = types.StringUnknown()
+			}
+			resp := planmodifier.StringResponse{PlanValue: req.PlanValue}
+			sameInstantAsState{}.PlanModifyString(context.Background(), req, &resp)
+			if !resp.PlanValue.Equal(tt.want) {
+				t.Errorf("planned %v, want %v", resp.PlanValue, tt.want)
+			}
+		})
+	}
+}
+
+// Read against the sandbox: what is gone leaves the state with a warning,
+// what failed leaves it untouched with an error.
+func TestAPIKeyResource_Read(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	s := apiKeySchemaFor(t)
+	ctx := context.Background()
+	soon := env.Server.Now().Add(time.Hour).UTC().Truncate(time.Second)
+
+	revoked := env.CreateKey(t, "Revoked in the app", nil)
+	env.RevokeKey(t, revoked.ID)
+	expiring := env.CreateKey(t, "Expires soon", &soon)
+	active := env.CreateKey(t, "Active", nil)
+
+	tests := []struct {
+		name        string
+		key         *astral.APIKey
+		setup       func()
+		wantRemoved bool
+		wantError   string
+		wantWarning string
+	}{
+		{name: "active", key: active},
+		{
+			name: "revoked", key: revoked, wantRemoved: true,
+			wantWarning: `The API key "Revoked in the app" (` + revoked.ID + `) was revoked at `,
+		},
+		{
+			name: "gone", key: &astral.APIKey{ID: "key_01JD3X8Z6W4Q9T2B7N5M1K0C3R", Name: "Never existed"}, wantRemoved: true,
+			wantWarning: `The API key "Never existed" (key_01JD3X8Z6W4Q9T2B7N5M1K0C3R) no longer exists`,
+		},
+		{
+			name: "API failing", key: active,
+			setup:     func() { env.Server.SetFaults(sandbox.Faults{ErrorRate: 1, ErrorStatus: 500}) },
+			wantError: "500 internal",
+		},
+		{
+			name: "expired", key: expiring,
+			setup: func() { env.Server.AdvanceClock(2 * time.Hour) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup()
+				t.Cleanup(env.Server.ClearFaults)
+			}
+			prior := stored(t, tt.key.Name, tt.key.ExpiresAt)
+			prior.ID = types.StringValue(tt.key.ID)
+			r := &apiKeyResource{configured{data: &providerData{client: env.Client, now: env.Server.Now}}}
+			req := fwresource.ReadRequest{State: tfsdk.State{Schema: s, Raw: rawOf(t, s, prior)}}
+			resp := fwresource.ReadResponse{State: req.State}
+			r.Read(ctx, req, &resp)
+
+			checkDiagnostics(t, resp.Diagnostics, tt.wantError, tt.wantWarning, path.Empty())
+			switch {
+			case tt.wantRemoved:
+				if !resp.State.Raw.IsNull() {
+					t.Errorf("the key stayed in the state")
+				}
+			case tt.wantError != "":
+				if !resp.State.Raw.Equal(req.State.Raw) {
+					t.Errorf("the state changed on an error")
+				}
+			default:
+				var got apiKeyResourceModel
+				resp.State.Get(ctx, &got)
+				if got.ID.ValueString() != tt.key.ID || got.SecretHint.ValueString() != tt.key.SecretHint || got.Secret != prior.Secret {
+					t.Errorf("state after Read: %+v", got)
+				}
+			}
+		})
+	}
 }

@@ -1,0 +1,171 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
+)
+
+const testKeysAddr = "data.astral_api_keys.test"
+
+// More keys than one page (100) holds: the data source must follow the cursor.
+func TestAccAPIKeysDataSource_paging(t *testing.T) {
+	env := newTestAccEnv(t)
+	for i := range 120 {
+		env.CreateKey(t, fmt.Sprintf("Bulk %03d", i), nil)
+	}
+	// The API's order, straight from the sandbox's database.
+	ids, err := env.Server.ActiveKeyIDs(context.Background(), env.Org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 123 {
+		t.Fatalf("the organization has %d active keys, want the members' 3 and 120 more", len(ids))
+	}
+	want := make([]knownvalue.Check, len(ids))
+	for i, id := range ids {
+		want[i] = knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact(id)})
+	}
+
+	resource.ParallelTest(t, env.TestCase(t, resource.TestStep{
+		Config: env.Config(`
+data "astral_api_keys" "test" {}
+`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(testKeysAddr, at("keys"), knownvalue.ListExact(want)),
+		},
+	}))
+}
+
+func TestAccAPIKeysDataSource_filters(t *testing.T) {
+	env := newTestAccEnv(t)
+	t0 := env.Server.Now().UTC().Truncate(time.Second)
+	soon, later := t0.Add(10*24*time.Hour), t0.Add(100*24*time.Hour)
+	neverExpires := env.CreateKey(t, "audit never expires", nil)
+	expiresSoon := env.CreateKey(t, "audit expires soon", &soon)
+	expiresLater := env.CreateKey(t, "audit expires later", &later)
+	used := env.CreateKey(t, "audit used", nil)
+	env.Server.AdvanceClock(time.Hour)
+	if _, err := newTestClient(t, env.URL, used.Secret).APIKeys.List(context.Background(), nil); err != nil {
+		t.Fatalf("using a key: %v", err)
+	}
+	usedAt, err := env.Client.APIKeys.Read(context.Background(), used.ID)
+	if err != nil || usedAt.LastUsedAt == nil {
+		t.Fatalf("the used key reads %v, %v: want a last use", usedAt, err)
+	}
+
+	// Each key's every attribute, and nothing else: no secret.
+	item := func(k *astral.APIKey) knownvalue.Check {
+		var expiresAt knownvalue.Check = knownvalue.Null()
+		if k.ExpiresAt != nil {
+			expiresAt = knownvalue.StringExact(k.ExpiresAt.Format(time.RFC3339))
+		}
+		headCoach := env.Org.Member(sandbox.RoleHeadCoach)
+		return knownvalue.ObjectExact(map[string]knownvalue.Check{
+			"id":          knownvalue.StringExact(k.ID),
+			"name":        knownvalue.StringExact(k.Name),
+			"secret_hint": knownvalue.StringExact(k.SecretHint),
+			"created_at":  knownvalue.StringExact(k.CreatedAt.Format(time.RFC3339)),
+			"created_by": knownvalue.ObjectExact(map[string]knownvalue.Check{
+				"id":   knownvalue.StringExact(headCoach.ID),
+				"name": knownvalue.StringExact(headCoach.Name),
+			}),
+			"expires_at":   expiresAt,
+			"last_used_at": knownvalue.Null(),
+		})
+	}
+	keys := func(want ...knownvalue.Check) []statecheck.StateCheck {
+		return []statecheck.StateCheck{statecheck.ExpectKnownValue(testKeysAddr, at("keys"), knownvalue.ListExact(want))}
+	}
+	step := func(args string, checks []statecheck.StateCheck) resource.TestStep {
+		return resource.TestStep{
+			Config:            env.Config("data \"astral_api_keys\" \"test\" {\n" + args + "\n}\n"),
+			ConfigStateChecks: checks,
+		}
+	}
+
+	resource.ParallelTest(t, env.TestCase(t,
+		// Refused at plan time; first, since the last step's configuration is destroyed at the end.
+		resource.TestStep{
+			Config:      env.Config(`data "astral_api_keys" "test" { name_regex = "audit (" }`),
+			ExpectError: messagePattern("Invalid regular expression", `name_regex = "audit ("`, "not a regular expression in RE2 syntax", "missing closing )"),
+		},
+		resource.TestStep{
+			Config:      env.Config(`data "astral_api_keys" "test" { unused_since = "yesterday" }`),
+			ExpectError: messagePattern("Invalid RFC3339 String Value"),
+		},
+		step(`name_regex = "later$"`, keys(item(expiresLater))),
+		// Keys that never expire are not "expiring before".
+		step(fmt.Sprintf(`expires_before = %q`, t0.Add(30*24*time.Hour).Format(time.RFC3339)), keys(item(expiresSoon))),
+		step(fmt.Sprintf(`expires_before = %q`, later.Add(time.Second).Format("2006-01-02T15:04:05-00:00")), keys(item(expiresSoon), item(expiresLater))),
+		// Never used, or last used before the time.
+		step(fmt.Sprintf("name_regex = \"^audit\"\nunused_since = %q", t0.Add(30*time.Minute).Format(time.RFC3339)),
+			keys(item(neverExpires), item(expiresSoon), item(expiresLater))),
+		step(fmt.Sprintf("name_regex = \"^audit used$\"\nunused_since = %q", t0.Add(2*time.Hour).Format(time.RFC3339)),
+			[]statecheck.StateCheck{statecheck.ExpectKnownValue(testKeysAddr, at("keys"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.ObjectPartial(map[string]knownvalue.Check{
+					"id":           knownvalue.StringExact(used.ID),
+					"last_used_at": knownvalue.StringExact(usedAt.LastUsedAt.Format(time.RFC3339)),
+				}),
+			}))}),
+		// No match is an empty list, not null.
+		step(`name_regex = "^nothing like this$"`, keys()),
+	))
+}
+
+func TestKeyFilter(t *testing.T) {
+	day := func(d int) *time.Time {
+		v := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d)
+		return &v
+	}
+	str := types.StringValue
+	rfc := func(d int) timetypes.RFC3339 { return rfc3339(day(d)) }
+	key := func(name string, expiresAt, lastUsedAt *time.Time) *astral.APIKey {
+		return &astral.APIKey{Name: name, ExpiresAt: expiresAt, LastUsedAt: lastUsedAt}
+	}
+	tests := []struct {
+		name   string
+		filter apiKeysDataSourceModel
+		key    *astral.APIKey
+		want   bool
+	}{
+		{"no filter", apiKeysDataSourceModel{}, key("any", nil, nil), true},
+		{"name matches anywhere", apiKeysDataSourceModel{NameRegex: str("sync")}, key("Roster sync script", nil, nil), true},
+		{"name anchored", apiKeysDataSourceModel{NameRegex: str("^sync")}, key("Roster sync script", nil, nil), false},
+		{"name is case sensitive", apiKeysDataSourceModel{NameRegex: str("roster")}, key("Roster sync", nil, nil), false},
+		{"name, case folded", apiKeysDataSourceModel{NameRegex: str("(?i)roster")}, key("Roster sync", nil, nil), true},
+		{"expires before", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(9), nil), true},
+		{"expires at the time", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(10), nil), false},
+		{"expires after", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(11), nil), false},
+		{"never expires", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", nil, nil), false},
+		{"expires before, another offset", apiKeysDataSourceModel{ExpiresBefore: timetypes.NewRFC3339ValueMust("2027-01-10T23:30:00-01:00")}, key("k", day(10), nil), true},
+		{"never used", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, nil), true},
+		{"last used before", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(9)), true},
+		{"last used at the time", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(10)), false},
+		{"last used since", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(11)), false},
+		{"every filter holds", apiKeysDataSourceModel{NameRegex: str("^ci-"), ExpiresBefore: rfc(10), UnusedSince: rfc(5)}, key("ci-1", day(9), day(4)), true},
+		{"one filter fails", apiKeysDataSourceModel{NameRegex: str("^ci-"), ExpiresBefore: rfc(10), UnusedSince: rfc(5)}, key("ci-1", day(9), day(6)), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A filter a case leaves out is null: the zero value of each type.
+			f, err := newKeyFilter(tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.match(tt.key); got != tt.want {
+				t.Errorf("match = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
