@@ -34,10 +34,22 @@ trap 'exit 130' INT TERM
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Terraform loads the provider from the binary built below.
+cat >"$work/terraformrc" <<HCL
+provider_installation {
+  dev_overrides {
+    "astral/astral" = "$work/plugins"
+  }
+  direct {}
+}
+HCL
+export TF_CLI_CONFIG_FILE=$work/terraformrc
+
 step "Building the provider and the sandbox"
 go build -o "$work/plugins/terraform-provider-astral" .
 go build -o "$work/astral-sandbox" ./internal/sandbox/cmd/astral-sandbox
-terraform version | head -n 1
+tf_version=$(terraform version)
+echo "${tf_version%%$'\n'*}"
 
 step "Starting the sandbox (throwaway database in $work)"
 "$work/astral-sandbox" --listen 127.0.0.1:0 --db "$work/sandbox.db" \
@@ -50,16 +62,6 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 [[ -s $work/credentials.json ]] || { echo "the sandbox did not write its credentials within 30s" >&2; exit 1; }
-
-cat >"$work/terraformrc" <<HCL
-provider_installation {
-  dev_overrides {
-    "astral/astral" = "$work/plugins"
-  }
-  direct {}
-}
-HCL
-export TF_CLI_CONFIG_FILE=$work/terraformrc
 
 # terraform itself reads the JSON, so the demo needs no JSON tool. The values
 # are a URL and an astral_live_ key: neither contains quotes or spaces.
@@ -80,14 +82,14 @@ cp -R "$repo/scripts/demo-verify" "$work/verify"
 cd "$work/demo"
 
 step "terraform apply (examples/demo)"
-terraform apply -auto-approve -input=false -no-color
+terraform apply -auto-approve -input=false -no-color -compact-warnings
 
 step "Outputs: names, ids and hints, never secrets"
 terraform output -no-color
 
 step "A second plan is empty"
 plan_status=0
-terraform plan -detailed-exitcode -input=false -no-color || plan_status=$?
+terraform plan -detailed-exitcode -input=false -no-color -compact-warnings || plan_status=$?
 case $plan_status in
 0) echo "Second plan: no changes (terraform plan -detailed-exitcode exited 0)." ;;
 2) echo "The second plan is not empty." >&2; exit 1 ;;
@@ -97,10 +99,10 @@ esac
 key_ids=$(terraform output -json key_ids)
 
 step "terraform destroy revokes the keys"
-terraform destroy -auto-approve -input=false -no-color
+terraform destroy -auto-approve -input=false -no-color -compact-warnings
 
-step "The destroyed keys are no longer active"
+step "The destroyed keys are revoked: none is among the active keys"
 cd "$work/verify"
-terraform apply -auto-approve -input=false -no-color -var "demo_key_ids=$key_ids"
+terraform apply -auto-approve -input=false -no-color -compact-warnings -var "demo_key_ids=$key_ids"
 
 step "Demo complete: sandbox stopped, $work removed"
