@@ -29,7 +29,7 @@ var _ provider.Provider = (*astralProvider)(nil)
 // Environment variables read when the configuration leaves an argument out.
 const (
 	envEndpoint = "ASTRAL_ENDPOINT"
-	envAPIKey   = "ASTRAL_API_KEY"
+	envAPIKey   = "ASTRAL_API_KEY" //nolint:gosec // the variable's name, not a credential
 )
 
 const (

@@ -91,7 +91,7 @@ func (e *testAccEnv) TestCase(t *testing.T, steps ...resource.TestStep) resource
 // CreateKey creates a key through the API, outside Terraform.
 func (e *testAccEnv) CreateKey(t *testing.T, name string, expiresAt *time.Time) *astral.APIKey {
 	t.Helper()
-	key, err := e.Client.APIKeys.Create(context.Background(), astral.APIKeyCreateOptions{Name: name, ExpiresAt: expiresAt})
+	key, err := e.Client.APIKeys.Create(t.Context(), astral.APIKeyCreateOptions{Name: name, ExpiresAt: expiresAt})
 	if err != nil {
 		t.Fatalf("create key %q: %v", name, err)
 	}
@@ -101,7 +101,7 @@ func (e *testAccEnv) CreateKey(t *testing.T, name string, expiresAt *time.Time) 
 // RevokeKey revokes a key through the API, outside Terraform.
 func (e *testAccEnv) RevokeKey(t *testing.T, id string) {
 	t.Helper()
-	if _, err := e.Client.APIKeys.Revoke(context.Background(), id); err != nil {
+	if _, err := e.Client.APIKeys.Revoke(t.Context(), id); err != nil {
 		t.Fatalf("revoke key %s: %v", id, err)
 	}
 }
@@ -113,7 +113,7 @@ func (e *testAccEnv) checkKeysRevoked(t *testing.T) func(*terraform.State) error
 			if rs.Type != "astral_api_key" {
 				continue
 			}
-			key, err := e.Client.APIKeys.Read(context.Background(), rs.Primary.ID)
+			key, err := e.Client.APIKeys.Read(t.Context(), rs.Primary.ID)
 			if err != nil {
 				return fmt.Errorf("%s: reading %s after destroy: %w", addr, rs.Primary.ID, err)
 			}

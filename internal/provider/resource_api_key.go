@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -140,9 +141,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 
 	if req.State.Raw.IsNull() {
 		if expiresAt, ok := parseTime(plan.ExpiresAt.StringValue); ok {
-			if err := checkFutureExpiry(expiresAt, now); err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Expiry in the past", err.Error())
-			}
+			addPastExpiryError(&resp.Diagnostics, expiresAt, now)
 		}
 		return
 	}
@@ -162,14 +161,15 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 }
 
-// checkFutureExpiry refuses an expiry at or before now, as the API does.
-func checkFutureExpiry(expiresAt, now time.Time) error {
+// addPastExpiryError refuses an expiry at or before now, as the API does.
+func addPastExpiryError(diags *diag.Diagnostics, expiresAt, now time.Time) {
 	if expiresAt.After(now) {
-		return nil
+		return
 	}
-	return fmt.Errorf("A key cannot be created with expires_at %s: it is not after the current time, %s. "+
-		"Set expires_at to a time in the future, or remove it for a key that never expires.",
-		expiresAt.Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339))
+	diags.AddAttributeError(path.Root("expires_at"), "Expiry in the past",
+		fmt.Sprintf("A key cannot be created with expires_at %s: it is not after the current time, %s. "+
+			"Set expires_at to a time in the future, or remove it for a key that never expires.",
+			expiresAt.Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339)))
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -183,8 +183,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	opts := astral.APIKeyCreateOptions{Name: plan.Name.ValueString()}
 	// Known at apply time: a value from another resource may have been unknown at plan time.
 	if expiresAt, ok := parseTime(plan.ExpiresAt.StringValue); ok {
-		if err := checkFutureExpiry(expiresAt, r.data.now()); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Expiry in the past", err.Error())
+		if addPastExpiryError(&resp.Diagnostics, expiresAt, r.data.now()); resp.Diagnostics.HasError() {
 			return
 		}
 		opts.ExpiresAt = &expiresAt

@@ -412,11 +412,11 @@ func TestAccAPIKey_planTimeErrors(t *testing.T) {
 	}
 }
 
-// A provider whose arguments are known only at apply time still plans and applies.
+// A provider whose arguments are known only at apply time still plans and
+// applies a resource; a data source, read at plan time, says what to do.
 func TestAccAPIKey_unknownProviderConfig(t *testing.T) {
 	env := newTestAccEnv(t)
-	resource.ParallelTest(t, env.TestCase(t, resource.TestStep{
-		Config: fmt.Sprintf(`
+	lateProvider := fmt.Sprintf(`
 resource "terraform_data" "credentials" {
   input = %q
 }
@@ -425,11 +425,19 @@ provider "astral" {
   endpoint = %q
   api_key  = terraform_data.credentials.output
 }
-`, env.HeadCoachKey, env.URL) + keyConfig("Configured late", ""),
-		ConfigStateChecks: []statecheck.StateCheck{
-			statecheck.ExpectKnownValue(testKeyAddr, at("secret"), knownvalue.StringRegexp(secretPattern)),
+`, env.HeadCoachKey, env.URL)
+	resource.ParallelTest(t, env.TestCase(t,
+		resource.TestStep{
+			Config:      lateProvider + `data "astral_api_keys" "test" {}`,
+			ExpectError: messagePattern("Provider configuration not known", "Apply the resources the provider configuration depends on first"),
 		},
-	}))
+		resource.TestStep{
+			Config: lateProvider + keyConfig("Configured late", ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testKeyAddr, at("secret"), knownvalue.StringRegexp(secretPattern)),
+			},
+		},
+	))
 }
 
 // apiKeySchemaFor returns the resource's schema, for tests that call its
@@ -458,11 +466,11 @@ func stored(t *testing.T, name string, expiresAt *time.Time) *apiKeyResourceMode
 	return &m
 }
 
-// planned is the model of a key planned for creation.
-func planned(name string, expiresAt timetypes.RFC3339) *apiKeyResourceModel {
+// planned is the model of a key named k planned for creation.
+func planned(expiresAt timetypes.RFC3339) *apiKeyResourceModel {
 	return &apiKeyResourceModel{
 		apiKeyModel: apiKeyModel{
-			ID: types.StringUnknown(), Name: types.StringValue(name), SecretHint: types.StringUnknown(),
+			ID: types.StringUnknown(), Name: types.StringValue("k"), SecretHint: types.StringUnknown(),
 			CreatedAt: timetypes.NewRFC3339Unknown(), CreatedBy: types.ObjectUnknown(memberAttrTypes),
 			ExpiresAt: expiresAt,
 		},
@@ -492,15 +500,15 @@ func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 		wantError   string // detail substring; empty: no error
 		wantWarning string // detail substring; empty: no warning
 	}{
-		{name: "create without expiry", plan: planned("k", timetypes.NewRFC3339Null())},
-		{name: "create with future expiry", plan: planned("k", rfc3339(&future))},
-		{name: "create with unknown expiry", plan: planned("k", timetypes.NewRFC3339Unknown())},
+		{name: "create without expiry", plan: planned(timetypes.NewRFC3339Null())},
+		{name: "create with future expiry", plan: planned(rfc3339(&future))},
+		{name: "create with unknown expiry", plan: planned(timetypes.NewRFC3339Unknown())},
 		{
-			name: "create with past expiry", plan: planned("k", rfc3339(&past)),
+			name: "create with past expiry", plan: planned(rfc3339(&past)),
 			wantError: "A key cannot be created with expires_at 2027-06-30T11:00:00Z: it is not after the current time, 2027-06-30T12:00:00Z.",
 		},
 		{
-			name: "create expiring now", plan: planned("k", timetypes.NewRFC3339ValueMust("2027-06-30T14:00:00+02:00")),
+			name: "create expiring now", plan: planned(timetypes.NewRFC3339ValueMust("2027-06-30T14:00:00+02:00")),
 			wantError: "A key cannot be created with expires_at 2027-06-30T14:00:00+02:00",
 		},
 		{name: "active key", state: stored(t, "k", &future), plan: stored(t, "k", &future)},
@@ -509,7 +517,7 @@ func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 			name: "expired key", state: stored(t, "k", &past), plan: stored(t, "k", &past),
 			wantWarning: `The API key "k" (key_01JD3X8Z6W4Q9T2B7N5M1K0C3R) expired at 2027-06-30T11:00:00Z`,
 		},
-		{name: "expired key being given a new expiry", state: stored(t, "k", &past), plan: planned("k", rfc3339(&future))},
+		{name: "expired key being given a new expiry", state: stored(t, "k", &past), plan: planned(rfc3339(&future))},
 		{name: "destroy of an expired key", state: stored(t, "k", &past)},
 	}
 	for _, tt := range tests {
