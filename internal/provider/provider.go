@@ -122,7 +122,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		// call that needs the API reports the cause (see providerData.apiClient).
 		resp.Diagnostics.AddWarning(
 			"Provider configuration not known until apply",
-			"The provider's "+strings.Join(unknown, " and ")+" depends on values known only after apply, "+
+			"The provider arguments "+strings.Join(unknown, ", ")+" are known only after apply, "+
 				"so this plan cannot refresh Astral resources or read Astral data sources. "+
 				"Apply the resources the provider configuration depends on first (for example with -target).",
 		)
@@ -131,15 +131,16 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 
-	clientConfig := clientConfig(config, p.version, &resp.Diagnostics)
+	cfg := clientConfig(config, p.version, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := astral.NewClient(clientConfig)
+	client, err := astral.NewClient(cfg)
 	if err != nil {
 		// The key and the numbers are already checked: what is left is the endpoint's URL.
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid Astral endpoint",
-			strings.TrimPrefix(err.Error(), "astral: ")+". Set endpoint (or "+envEndpoint+") to the API's base URL, such as "+astral.DefaultEndpoint+".")
+			"The endpoint is not usable: "+strings.TrimPrefix(err.Error(), "astral: the endpoint ")+". "+
+				"Set endpoint (or "+envEndpoint+") to the API's base URL, such as "+astral.DefaultEndpoint+".")
 		return
 	}
 	data := &providerData{client: client, now: p.now}

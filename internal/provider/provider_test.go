@@ -165,35 +165,46 @@ func TestAccProvider_configErrors(t *testing.T) {
 	const readKeys = `
 data "astral_api_keys" "all" {}
 `
+	// args are the provider block's arguments.
 	tests := []struct {
-		name   string
-		config string
-		want   *regexp.Regexp
+		name string
+		args string
+		want *regexp.Regexp
 	}{
 		{
-			name:   "http on a network host",
-			config: `provider "astral" {` + "\n" + `endpoint = "http://api.example.com"` + "\n" + `api_key = "` + unusedKey + `"` + "\n}\n",
-			want:   messagePattern("Insecure Astral endpoint", "http on api.example.com, which is not a loopback address"),
+			name: "http on a network host",
+			args: `endpoint = "http://api.example.com"` + "\n" + `api_key = "` + unusedKey + `"`,
+			want: messagePattern("Insecure Astral endpoint", "http on api.example.com, which is not a loopback address"),
 		},
 		{
-			name:   "malformed key",
-			config: `provider "astral" {` + "\n" + `endpoint = "https://127.0.0.1:1"` + "\n" + `api_key = "astral_live_tooshort"` + "\n}\n",
-			want:   messagePattern("Malformed Astral API key", "set by the api_key argument", "followed by exactly 32 letters or digits"),
+			name: "endpoint not http",
+			args: `endpoint = "ftp://api.astral.app"` + "\n" + `api_key = "` + unusedKey + `"`,
+			want: messagePattern("Invalid Astral endpoint", "The endpoint is not usable: ftp://api.astral.app must be an http or https URL"),
 		},
 		{
-			name:   "max_retries out of range",
-			config: `provider "astral" {` + "\n" + `api_key = "` + unusedKey + `"` + "\n" + `max_retries = 11` + "\n}\n",
-			want:   messagePattern("max_retries", "value must be between 0 and 10"),
+			name: "endpoint with /v1",
+			args: `endpoint = "https://api.astral.app/v1/"` + "\n" + `api_key = "` + unusedKey + `"`,
+			want: messagePattern("Invalid Astral endpoint", "must be the base URL without /v1"),
 		},
 		{
-			name:   "request_timeout not positive",
-			config: `provider "astral" {` + "\n" + `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "0s"` + "\n}\n",
-			want:   messagePattern("Invalid duration", "The duration must be above zero"),
+			name: "malformed key",
+			args: `endpoint = "https://127.0.0.1:1"` + "\n" + `api_key = "astral_live_tooshort"`,
+			want: messagePattern("Malformed Astral API key", "set by the api_key argument", "followed by exactly 32 letters or digits"),
 		},
 		{
-			name:   "request_timeout not a duration",
-			config: `provider "astral" {` + "\n" + `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "thirty seconds"` + "\n}\n",
-			want:   messagePattern("Invalid Time Duration String Value"),
+			name: "max_retries out of range",
+			args: `api_key = "` + unusedKey + `"` + "\n" + `max_retries = 11`,
+			want: messagePattern("max_retries", "value must be between 0 and 10"),
+		},
+		{
+			name: "request_timeout not positive",
+			args: `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "0s"`,
+			want: messagePattern("Invalid duration", "The duration must be above zero"),
+		},
+		{
+			name: "request_timeout not a duration",
+			args: `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "thirty seconds"`,
+			want: messagePattern("Invalid Time Duration String Value"),
 		},
 	}
 	for _, tt := range tests {
@@ -201,7 +212,7 @@ data "astral_api_keys" "all" {}
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccPlanOnlyFactories(),
 				Steps: []resource.TestStep{{
-					Config:      tt.config + readKeys,
+					Config:      "provider \"astral\" {\n" + tt.args + "\n}\n" + readKeys,
 					PlanOnly:    true,
 					ExpectError: tt.want,
 				}},
