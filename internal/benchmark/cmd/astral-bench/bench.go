@@ -26,6 +26,9 @@ type bench struct {
 	usageFile string
 	timeout   time.Duration
 	sandbox   *sandbox
+	// perfDir, when set, makes each step run under perf record, writing
+	// its profile there.
+	perfDir string
 }
 
 // setup builds the provider, the rusage wrapper and the sandbox into dir,
@@ -170,6 +173,26 @@ func (b *bench) cycle(ctx context.Context, kind benchmark.Kind, n, rep int, acti
 	return out, nil
 }
 
+// profile runs the provider's steps over n resources once more, each under
+// perf record, and says how to read the profiles. Terraform's binary is
+// stripped, so only the provider's and the sandbox's functions get names.
+func (b *bench) profile(ctx context.Context, dir string, n int) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	b.perfDir = dir
+	defer func() { b.perfDir = "" }()
+	if _, err := b.cycle(ctx, benchmark.KindProvider, n, 0, nil); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	logf("profiles in %s; read one with: perf report -i FILE --comm terraform-provi --children --sort sym", dir)
+	return nil
+}
+
 // config writes the configuration of N resources of a kind, in a directory
 // of its own so that each keeps its state apart.
 func (b *bench) config(kind benchmark.Kind, n int) (string, error) {
@@ -214,7 +237,12 @@ func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step 
 	defer logFile.Close()
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "terraform", append(stepArgs[step], "-input=false", "-no-color")...) //nolint:gosec // G204: fixed arguments
+	name, args := "terraform", append(stepArgs[step], "-input=false", "-no-color")
+	if b.perfDir != "" {
+		profile := filepath.Join(b.perfDir, fmt.Sprintf("%s-%d-%s.perf", kind, n, step))
+		name, args = "perf", append([]string{"record", "--quiet", "-g", "-F", "499", "-o", profile, "--", name}, args...)
+	}
+	cmd := exec.CommandContext(ctx, name, args...) //nolint:gosec // G204: fixed arguments
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, b.env, logFile, logFile
 	// Interrupt rather than kill on timeout, so that Terraform stops its providers.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }

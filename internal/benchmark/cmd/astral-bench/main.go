@@ -33,7 +33,7 @@ func main() {
 	}
 }
 
-func run() error {
+func run() (err error) {
 	var (
 		sizes   = flag.String("n", "10,100,1000", "comma-separated resource counts; N:R runs R repetitions of that N instead of -reps")
 		reps    = flag.Int("reps", 3, "repetitions of each N")
@@ -41,6 +41,7 @@ func run() error {
 		work    = flag.String("work", "", "working directory (binaries, database, Terraform configurations and logs); a temporary one when empty")
 		keep    = flag.Bool("keep", false, "keep the temporary working directory")
 		timeout = flag.Duration("step-timeout", 30*time.Minute, "longest a single terraform command may run")
+		perfDir = flag.String("perf", "", "after measuring, run the provider's steps at the largest N once more under `perf record -g`, writing one profile per step to this directory (not counted in the results)")
 	)
 	flag.Parse()
 	plan, err := parseSizes(*sizes, *reps)
@@ -56,9 +57,14 @@ func run() error {
 		if dir, err = os.MkdirTemp("", "astral-bench-"); err != nil {
 			return err
 		}
-		if !*keep {
-			defer os.RemoveAll(dir)
-		}
+		// A failed run keeps its directory: the error points into its logs.
+		defer func() {
+			if err == nil && !*keep {
+				_ = os.RemoveAll(dir)
+			} else {
+				logf("kept the working directory %s", dir)
+			}
+		}()
 	}
 	if dir, err = filepath.Abs(dir); err != nil {
 		return err
@@ -78,12 +84,18 @@ func run() error {
 		return err
 	}
 	machine.LoadAfter = loadAverage()
+	elapsed := time.Since(started)
+	if *perfDir != "" {
+		if err := b.profile(ctx, *perfDir, plan[len(plan)-1].n); err != nil {
+			return err
+		}
+	}
 
 	report := benchmark.Report{
 		Machine:   machine,
 		Reps:      map[int]int{},
 		Summaries: benchmark.Summarize(samples, active),
-		Duration:  time.Since(started),
+		Duration:  elapsed,
 	}
 	for _, s := range plan {
 		report.Ns = append(report.Ns, s.n)
