@@ -157,6 +157,10 @@ func testAccPlanOnlyFactories() map[string]func() (tfprotov6.ProviderServer, err
 	}
 }
 
+// testKeyPrefix starts the name of every key an acceptance test creates, so
+// that the sweeper can tell leftovers of a test run from real keys.
+const testKeyPrefix = "tf-acc-"
+
 // A well-formed key that no sandbox knows, for tests that fail before any request.
 const unusedKey = "astral_live_0123456789abcdefghijABCDEFGHIJKL"
 
