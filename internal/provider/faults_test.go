@@ -318,7 +318,6 @@ func TestAccFaults_timeoutWithoutRetry(t *testing.T) {
 	if os.Getenv("ASTRAL_ACC_KNOWN_ORPHANS") == "" {
 		t.Skip("set ASTRAL_ACC_KNOWN_ORPHANS=1: a create that timed out after commit, without a retry, leaves an orphan key")
 	}
-	t.Parallel()
 	env := newTestAccEnv(t)
 	config := faultConfig(env.URL, env.HeadCoachKey, 0, "250ms")
 	var sum faultSummary
