@@ -17,6 +17,8 @@ type providerData struct {
 	client *astral.Client
 	// now decides whether a time has passed; tests replace it.
 	now func() time.Time
+	// listing serves the reads of this process (see keyListing).
+	listing keyListing
 }
 
 // apiClient returns the client, or nil after adding an error that explains
@@ -30,11 +32,20 @@ func (d *providerData) apiClient(diags *diag.Diagnostics) *astral.Client {
 	return d.client
 }
 
-// readAPIKey is the one way a resource reads a key, so that a refresh can
-// later share work across the keys of one run. The caller has checked that
-// there is a client.
+// readAPIKey is the one way a resource reads a key, so that the reads of
+// one run share one listing of the organization's keys. The caller has
+// checked that there is a client.
 func (d *providerData) readAPIKey(ctx context.Context, id string) (*astral.APIKey, error) {
+	if key, ok := d.listing.read(ctx, d.client, id); ok {
+		return key, nil
+	}
 	return d.client.APIKeys.Read(ctx, id)
+}
+
+// keyChanged tells later reads of this process that the key was created or
+// revoked here, so that they do not answer from a listing older than that.
+func (d *providerData) keyChanged(id string) {
+	d.listing.forget(id)
 }
 
 // configured is embedded by every resource and data source: it is the one
