@@ -99,8 +99,8 @@ func (r Report) Markdown() string {
 		}
 		b.WriteString(".\n")
 		p := r.Summaries[Key{KindProvider, StepPlan, n}]
-		fmt.Fprintf(&b, "- Refresh costs requests in proportion to pages: %s (%d requests for %d keys; a full listing takes %s).\n",
-			yesNo(p.Check.WithinPages), p.Requests.Read+p.Requests.List, n, plural(p.Check.PageBudget, "page"))
+		fmt.Fprintf(&b, "- Refresh costs requests in proportion to pages: %s (%d requests for %d keys: %d list, %d read; a full listing takes %s, and up to %d keys may be read on their own).\n",
+			yesNo(p.Check.WithinPages), p.Requests.Read+p.Requests.List, n, p.Requests.List, p.Requests.Read, plural(p.Check.PageBudget, "page"), MissBudget)
 	}
 	return b.String()
 }
@@ -151,10 +151,11 @@ func pages(c Check) string {
 	if c.PageBudget == 0 {
 		return "–"
 	}
+	target := fmt.Sprintf("≤ %d list + ≤ %d read", c.PageBudget, MissBudget)
 	if c.WithinPages {
-		return fmt.Sprintf("yes (≤ %d)", c.PageBudget)
+		return "yes (" + target + ")"
 	}
-	return fmt.Sprintf("no (target ≤ %d)", c.PageBudget)
+	return "no (target " + target + ")"
 }
 
 func plural(n int, noun string) string {
