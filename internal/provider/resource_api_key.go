@@ -7,25 +7,31 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
 var (
-	_ resource.Resource                = (*apiKeyResource)(nil)
-	_ resource.ResourceWithConfigure   = (*apiKeyResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*apiKeyResource)(nil)
-	_ resource.ResourceWithImportState = (*apiKeyResource)(nil)
-	_ planmodifier.String              = sameInstantAsState{}
+	_ resource.Resource                   = (*apiKeyResource)(nil)
+	_ resource.ResourceWithConfigure      = (*apiKeyResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*apiKeyResource)(nil)
+	_ resource.ResourceWithImportState    = (*apiKeyResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*apiKeyResource)(nil)
+	_ planmodifier.String                 = sameInstantAsState{}
 )
 
 type apiKeyResource struct {
@@ -34,7 +40,59 @@ type apiKeyResource struct {
 
 type apiKeyResourceModel struct {
 	apiKeyModel
-	Secret types.String `tfsdk:"secret"`
+	Secret            types.String `tfsdk:"secret"`
+	Rotation          types.Object `tfsdk:"rotation"`
+	ReadyForRotation  types.Bool   `tfsdk:"ready_for_rotation"`
+	RotateWhenChanged types.Map    `tfsdk:"rotate_when_changed"`
+	RevokeOnDestroy   types.Bool   `tfsdk:"revoke_on_destroy"`
+}
+
+type rotationModel struct {
+	ExpireAfter  types.String `tfsdk:"expire_after"`
+	RotateBefore types.String `tfsdk:"rotate_before"`
+}
+
+var rotationAttrTypes = map[string]attr.Type{
+	"expire_after":  types.StringType,
+	"rotate_before": types.StringType,
+}
+
+// rotationPolicy is a rotation whose durations are known and valid.
+type rotationPolicy struct {
+	expireAfter, rotateBefore time.Duration
+}
+
+// rotationOf reads the rotation argument; ok is false when it is null, not
+// known yet or invalid (its validators say why).
+func rotationOf(ctx context.Context, v types.Object) (rotationPolicy, bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return rotationPolicy{}, false
+	}
+	var m rotationModel
+	if diags := v.As(ctx, &m, basetypes.ObjectAsOptions{}); diags.HasError() || m.ExpireAfter.IsUnknown() || m.RotateBefore.IsUnknown() {
+		return rotationPolicy{}, false
+	}
+	expireAfter, err1 := parseLifetime(m.ExpireAfter.ValueString())
+	rotateBefore, err2 := parseLifetime(m.RotateBefore.ValueString())
+	if err1 != nil || err2 != nil {
+		return rotationPolicy{}, false
+	}
+	return rotationPolicy{expireAfter: expireAfter, rotateBefore: rotateBefore}, true
+}
+
+// due reports whether a key is inside its rotation window at now. A key
+// without an expiry (imported, or created before rotation was set) counts
+// as expiring expire_after after its creation, so that it is rotated too.
+func (p rotationPolicy) due(key apiKeyModel, now time.Time) bool {
+	expiresAt, ok := parseTime(key.ExpiresAt.StringValue)
+	if !ok {
+		createdAt, ok := parseTime(key.CreatedAt.StringValue)
+		if !ok {
+			return false
+		}
+		expiresAt = createdAt.Add(p.expireAfter)
+	}
+	return !now.Before(expiresAt.Add(-p.rotateBefore))
 }
 
 func newAPIKeyResource() resource.Resource {
@@ -47,9 +105,11 @@ func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataReques
 
 func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "An API key of the organization. The API cannot change a key, so a change to any argument " +
+		MarkdownDescription: "An API key of the organization. The API cannot change a key, so a change to `name` or `expires_at` " +
 			"replaces the key: Terraform creates a new key (with a new secret) and revokes the old one. " +
-			"Destroying the resource revokes the key; a key already revoked counts as destroyed.\n\n" +
+			"Destroying the resource revokes the key (unless `revoke_on_destroy` is false); a key already revoked counts as destroyed.\n\n" +
+			"With `rotation`, each key expires a set time after its creation, and the first apply inside the last part of that " +
+			"lifetime replaces it: see the guide on rotating API keys.\n\n" +
 			"The secret is known only to the apply that creates the key; it is stored in the state, which must be kept private.",
 		Attributes: map[string]schema.Attribute{
 			// Arguments.
@@ -65,7 +125,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "When the key stops working, as an RFC 3339 timestamp with an offset, such as `2027-06-30T00:00:00Z`. " +
 					"Omitted, the key never expires. Must be in the future when a key is created with it. " +
 					"Timestamps compare by the instant they name: `2027-06-30T02:00:00+02:00` equals `2027-06-30T00:00:00Z`. " +
-					"Changing it replaces the key; a key that has expired stays in the state until then.",
+					"Changing it replaces the key; a key that has expired stays in the state until then. " +
+					"Conflicts with `rotation`, which computes it.",
 				Optional: true,
 				// Computed only so that a timestamp spelled differently but
 				// naming the state's instant can keep the state's spelling.
@@ -77,7 +138,52 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				},
 			},
 
+			"rotation": schema.SingleNestedAttribute{
+				MarkdownDescription: "Gives each new key an expiry computed from its creation time, and replaces the key at the first apply inside its rotation window. " +
+					"Durations are whole numbers of days, hours and minutes, in that order: `90d`, `1d12h`, `45m`. " +
+					"Conflicts with `expires_at`. Adding, changing or removing `rotation` alone does not replace a key that is not due: " +
+					"a key keeps the expiry it was created with, except that removing `rotation` from a key that expires replaces it with a key that never expires. " +
+					"A key without an expiry (such as one imported) counts as expiring `expire_after` after its creation.",
+				Optional: true,
+				Validators: []validator.Object{
+					objectvalidator.ConflictsWith(path.MatchRoot("expires_at")),
+				},
+				Attributes: map[string]schema.Attribute{
+					"expire_after": schema.StringAttribute{
+						MarkdownDescription: "How long each key lives: its `expires_at` is its creation time plus this duration, such as `90d`.",
+						Required:            true,
+						Validators:          []validator.String{lifetimeValidator{}},
+					},
+					"rotate_before": schema.StringAttribute{
+						MarkdownDescription: "How long before its expiry a key is due for rotation, such as `14d`: the first plan inside this window replaces the key. " +
+							"Must be shorter than `expire_after`. Make it longer than the time between two applies, so that a key is replaced before it expires.",
+						Required:   true,
+						Validators: []validator.String{lifetimeValidator{}},
+					},
+				},
+			},
+			"rotate_when_changed": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary strings whose change replaces the key, for rotating on an external schedule " +
+					"(such as the `id` of a `time_rotating`) or at once (change any value). Setting it on an existing key that had none does not replace the key.",
+				Optional:      true,
+				ElementType:   types.StringType,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(replaceUnlessAdded, "replaces the key unless the map is added to a key that had none", "replaces the key unless the map is added to a key that had none")},
+			},
+			"revoke_on_destroy": schema.BoolAttribute{
+				MarkdownDescription: "Whether destroying or replacing the key revokes it. Defaults to `true`. " +
+					"When `false`, a replaced or destroyed key is left to expire on its own, so that consumers keep a working key while the new secret propagates. " +
+					"Allowed only for a key that expires (`expires_at` or `rotation` set). Changing it does not replace the key; it applies to destroys after the change is applied.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+
 			// Computed.
+			"ready_for_rotation": schema.BoolAttribute{
+				MarkdownDescription: "Whether the key is due for rotation: `rotation` is set and the current time is within `rotate_before` of the key's expiry, or past it. " +
+					"A refresh sets it to `true` when the key is due, and the plan then replaces the key, marking this attribute as the reason. Always `false` without `rotation`.",
+				Computed: true,
+			},
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The key's identifier, such as `key_01JD3X8Z6W4Q9T2B7N5M1K0C3R`.",
 				Computed:            true,
@@ -124,9 +230,31 @@ func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan refuses a create with an expiry that has passed, and tells
-// about a key that has expired. Only the create side of a plan can fail: a
-// replacement is planned by Terraform as a create without prior state.
+// ValidateConfig checks what spans several arguments.
+func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config apiKeyResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	policy, hasPolicy := rotationOf(ctx, config.Rotation)
+	if hasPolicy && policy.rotateBefore >= policy.expireAfter {
+		resp.Diagnostics.AddAttributeError(path.Root("rotation").AtName("rotate_before"), "Rotation window too long",
+			fmt.Sprintf("rotation.rotate_before (%s) must be shorter than rotation.expire_after (%s): a new key would be due for rotation as soon as it is created. "+
+				"Shorten rotate_before or lengthen expire_after.", formatLifetime(policy.rotateBefore), formatLifetime(policy.expireAfter)))
+	}
+	if !config.RevokeOnDestroy.IsNull() && !config.RevokeOnDestroy.IsUnknown() && !config.RevokeOnDestroy.ValueBool() &&
+		config.ExpiresAt.IsNull() && config.Rotation.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("revoke_on_destroy"), "Key left active forever",
+			"revoke_on_destroy = false leaves a destroyed or replaced key active until it expires, and this key never expires. "+
+				"Set expires_at or rotation, or remove revoke_on_destroy.")
+	}
+}
+
+// ModifyPlan refuses a create with an expiry that has passed, replaces a key
+// due for rotation, and tells about a key that has expired. Only the create
+// side of a plan can fail: a replacement is planned by Terraform as a create
+// without prior state.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	// Before Configure (validation) there is no clock, and a destroy has nothing to check.
 	if r.data == nil || req.Plan.Raw.IsNull() {
@@ -143,6 +271,8 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		if expiresAt, ok := parseTime(plan.ExpiresAt.StringValue); ok {
 			addPastExpiryError(&resp.Diagnostics, expiresAt, now)
 		}
+		// rotate_before is shorter than expire_after: a new key is never due.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
 		return
 	}
 
@@ -151,6 +281,17 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
+
+	if policy, ok := rotationOf(ctx, plan.Rotation); ok && policy.due(state.apiKeyModel, now) {
+		// Unknown differs from both values the state can hold (a refresh
+		// sets true when due), so Terraform always honours the replacement;
+		// the planned new key then shows false.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), types.BoolUnknown())...)
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_rotation"))
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
+
 	expiresAt, ok := parseTime(state.ExpiresAt.StringValue)
 	// A changed expires_at already replaces the key: nothing to tell.
 	if ok && !now.Before(expiresAt) && plan.ExpiresAt.Equal(state.ExpiresAt) {
@@ -188,6 +329,17 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		}
 		opts.ExpiresAt = &expiresAt
 	}
+	if !plan.Rotation.IsNull() {
+		policy, ok := rotationOf(ctx, plan.Rotation)
+		if !ok {
+			resp.Diagnostics.AddAttributeError(path.Root("rotation"), "Invalid rotation",
+				"The rotation's durations must be known when the key is created, as whole numbers of days, hours and minutes such as \"90d\".")
+			return
+		}
+		// Whole seconds, as the API stamps its own times.
+		expiresAt := r.data.now().Add(policy.expireAfter).UTC().Truncate(time.Second)
+		opts.ExpiresAt = &expiresAt
+	}
 
 	key, err := client.APIKeys.Create(ctx, opts)
 	if err != nil {
@@ -202,6 +354,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 
 	plan.setFrom(key)
 	plan.Secret = types.StringValue(key.Secret)
+	plan.ReadyForRotation = types.BoolValue(false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -245,14 +398,27 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 
 	state.setFrom(key)
+	// The state's rotation is the one last applied: a key it makes due
+	// shows so in the state, and the plan then replaces it (see ModifyPlan).
+	policy, ok := rotationOf(ctx, state.Rotation)
+	state.ReadyForRotation = types.BoolValue(ok && policy.due(state.apiKeyModel, r.data.now()))
+	// An imported key has no value yet: the default, as a configuration without it has.
+	if state.RevokeOnDestroy.IsNull() {
+		state.RevokeOnDestroy = types.BoolValue(true)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update is never called: every argument requires replacement and every
-// computed attribute keeps its state.
-func (r *apiKeyResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.Diagnostics.AddError("API keys cannot be updated",
-		"The provider planned an in-place update of an astral_api_key, which the API cannot do. This is a bug in the provider; please report it.")
+// Update changes only what the provider keeps for itself (rotation,
+// rotate_when_changed added, revoke_on_destroy): everything the API holds
+// requires replacement, and the plan has kept the key's computed values.
+func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan apiKeyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -260,6 +426,12 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	var state apiKeyResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A key without an expiry would stay active forever: it is revoked
+	// whatever revoke_on_destroy says (it can be false for such a key only
+	// after an import into a configuration with rotation).
+	if !state.RevokeOnDestroy.IsNull() && !state.RevokeOnDestroy.ValueBool() && !state.ExpiresAt.IsNull() {
 		return
 	}
 	// Revoking a revoked key succeeds; a key that is gone needs no revoking.
@@ -284,7 +456,8 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 // sameInstantAsState plans the state's timestamp when the configuration
 // names the same instant with another spelling (Z or +00:00, another
 // offset), so that the spelling alone never replaces a key. A null
-// configuration plans null: the attribute is computed only for this.
+// configuration plans null, unless rotation computes the expiry: then an
+// existing key keeps its own and a new key's is known after apply.
 type sameInstantAsState struct{}
 
 func (sameInstantAsState) Description(context.Context) string {
@@ -295,12 +468,29 @@ func (m sameInstantAsState) MarkdownDescription(ctx context.Context) string {
 	return m.Description(ctx)
 }
 
-func (sameInstantAsState) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+func (sameInstantAsState) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	if req.ConfigValue.IsNull() {
-		resp.PlanValue = types.StringNull()
+		var rotation types.Object
+		if !req.Config.Raw.IsNull() {
+			resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotation"), &rotation)...)
+		}
+		switch {
+		case rotation.IsNull():
+			resp.PlanValue = types.StringNull()
+		case !req.State.Raw.IsNull():
+			// rotation computes the expiry of a new key only: an existing key keeps its own.
+			resp.PlanValue = req.StateValue
+		}
 		return
 	}
 	if state, ok := parseTime(req.StateValue); ok && sameInstant(req.ConfigValue, &state) {
 		resp.PlanValue = req.StateValue
 	}
+}
+
+// replaceUnlessAdded replaces the key when rotate_when_changed changes,
+// except when it is set on a key that had none: adding a trigger is no
+// reason to rotate.
+func replaceUnlessAdded(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull()
 }

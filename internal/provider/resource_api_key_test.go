@@ -3,11 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
@@ -463,6 +465,10 @@ func stored(t *testing.T, name string, expiresAt *time.Time) *apiKeyResourceMode
 		ExpiresAt: expiresAt,
 	})
 	m.Secret = types.StringValue("astral_live_" + strings.Repeat("a", 28) + "x7Qa")
+	m.Rotation = types.ObjectNull(rotationAttrTypes)
+	m.ReadyForRotation = types.BoolValue(false)
+	m.RotateWhenChanged = types.MapNull(types.StringType)
+	m.RevokeOnDestroy = types.BoolValue(true)
 	return &m
 }
 
@@ -474,7 +480,11 @@ func planned(expiresAt timetypes.RFC3339) *apiKeyResourceModel {
 			CreatedAt: timetypes.NewRFC3339Unknown(), CreatedBy: types.ObjectUnknown(memberAttrTypes),
 			ExpiresAt: expiresAt,
 		},
-		Secret: types.StringUnknown(),
+		Secret:            types.StringUnknown(),
+		Rotation:          types.ObjectNull(rotationAttrTypes),
+		ReadyForRotation:  types.BoolUnknown(),
+		RotateWhenChanged: types.MapNull(types.StringType),
+		RevokeOnDestroy:   types.BoolValue(true),
 	}
 }
 
@@ -490,35 +500,77 @@ func rawOf(t *testing.T, s schema.Schema, m *apiKeyResourceModel) tftypes.Value 
 	return state.Raw
 }
 
+// withRotation is m under a rotation of expire_after and rotate_before.
+func withRotation(m *apiKeyResourceModel, expireAfter, rotateBefore string) *apiKeyResourceModel {
+	m.Rotation = types.ObjectValueMust(rotationAttrTypes, map[string]attr.Value{
+		"expire_after":  types.StringValue(expireAfter),
+		"rotate_before": types.StringValue(rotateBefore),
+	})
+	return m
+}
+
 func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 	s := apiKeySchemaFor(t)
 	now := time.Date(2027, 6, 30, 12, 0, 0, 0, time.UTC)
 	past, future := now.Add(-time.Hour), now.Add(time.Hour)
+	in15d, in14d := now.Add(15*24*time.Hour), now.Add(14*24*time.Hour)
+	// stored() keys were created on 2026-01-01, 545 days before now.
 	tests := []struct {
-		name        string
-		state, plan *apiKeyResourceModel
-		wantError   string // detail substring; empty: no error
-		wantWarning string // detail substring; empty: no warning
+		name         string
+		state, plan  *apiKeyResourceModel
+		wantReady    types.Bool // planned ready_for_rotation
+		wantReplaced bool       // ready_for_rotation forces replacement
+		wantError    string     // detail substring; empty: no error
+		wantWarning  string     // detail substring; empty: no warning
 	}{
-		{name: "create without expiry", plan: planned(timetypes.NewRFC3339Null())},
-		{name: "create with future expiry", plan: planned(rfc3339(&future))},
-		{name: "create with unknown expiry", plan: planned(timetypes.NewRFC3339Unknown())},
+		{name: "create without expiry", plan: planned(timetypes.NewRFC3339Null()), wantReady: types.BoolValue(false)},
+		{name: "create with future expiry", plan: planned(rfc3339(&future)), wantReady: types.BoolValue(false)},
+		{name: "create with unknown expiry", plan: planned(timetypes.NewRFC3339Unknown()), wantReady: types.BoolValue(false)},
+		{name: "create with rotation", plan: withRotation(planned(timetypes.NewRFC3339Unknown()), "1d", "1h"), wantReady: types.BoolValue(false)},
 		{
-			name: "create with past expiry", plan: planned(rfc3339(&past)),
+			name: "create with past expiry", plan: planned(rfc3339(&past)), wantReady: types.BoolValue(false),
 			wantError: "A key cannot be created with expires_at 2027-06-30T11:00:00Z: it is not after the current time, 2027-06-30T12:00:00Z.",
 		},
 		{
-			name: "create expiring now", plan: planned(timetypes.NewRFC3339ValueMust("2027-06-30T14:00:00+02:00")),
+			name: "create expiring now", plan: planned(timetypes.NewRFC3339ValueMust("2027-06-30T14:00:00+02:00")), wantReady: types.BoolValue(false),
 			wantError: "A key cannot be created with expires_at 2027-06-30T14:00:00+02:00",
 		},
-		{name: "active key", state: stored(t, "k", &future), plan: stored(t, "k", &future)},
-		{name: "key that never expires", state: stored(t, "k", nil), plan: stored(t, "k", nil)},
+		{name: "active key", state: stored(t, "k", &future), plan: stored(t, "k", &future), wantReady: types.BoolValue(false)},
+		{name: "key that never expires", state: stored(t, "k", nil), plan: stored(t, "k", nil), wantReady: types.BoolValue(false)},
 		{
-			name: "expired key", state: stored(t, "k", &past), plan: stored(t, "k", &past),
+			name: "expired key", state: stored(t, "k", &past), plan: stored(t, "k", &past), wantReady: types.BoolValue(false),
 			wantWarning: `The API key "k" (key_01JD3X8Z6W4Q9T2B7N5M1K0C3R) expired at 2027-06-30T11:00:00Z`,
 		},
-		{name: "expired key being given a new expiry", state: stored(t, "k", &past), plan: planned(rfc3339(&future))},
+		{name: "expired key being given a new expiry", state: stored(t, "k", &past), plan: planned(rfc3339(&future)), wantReady: types.BoolValue(false)},
 		{name: "destroy of an expired key", state: stored(t, "k", &past)},
+		{
+			name: "rotation, before the window", state: withRotation(stored(t, "k", &in15d), "90d", "14d"),
+			plan: withRotation(stored(t, "k", &in15d), "90d", "14d"), wantReady: types.BoolValue(false),
+		},
+		{
+			name: "rotation, window starts", state: withRotation(stored(t, "k", &in14d), "90d", "14d"),
+			plan: withRotation(stored(t, "k", &in14d), "90d", "14d"), wantReady: types.BoolUnknown(), wantReplaced: true,
+		},
+		{
+			name: "rotation, expired: replaced without a warning", state: withRotation(stored(t, "k", &past), "90d", "14d"),
+			plan: withRotation(stored(t, "k", &past), "90d", "14d"), wantReady: types.BoolUnknown(), wantReplaced: true,
+		},
+		{
+			name: "rotation added, key not due", state: stored(t, "k", &in15d),
+			plan: withRotation(stored(t, "k", &in15d), "90d", "14d"), wantReady: types.BoolValue(false),
+		},
+		{
+			name: "rotation changed, key now due", state: withRotation(stored(t, "k", &in15d), "90d", "14d"),
+			plan: withRotation(stored(t, "k", &in15d), "90d", "15d"), wantReady: types.BoolUnknown(), wantReplaced: true,
+		},
+		{
+			name: "rotation, key without expiry, created within expire_after less rotate_before", state: stored(t, "k", nil),
+			plan: withRotation(stored(t, "k", nil), "600d", "50d"), wantReady: types.BoolValue(false),
+		},
+		{
+			name: "rotation, key without expiry, created longer ago", state: stored(t, "k", nil),
+			plan: withRotation(stored(t, "k", nil), "600d", "56d"), wantReady: types.BoolUnknown(), wantReplaced: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -531,8 +583,17 @@ func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 			r.ModifyPlan(context.Background(), req, &resp)
 
 			checkDiagnostics(t, resp.Diagnostics, tt.wantError, tt.wantWarning, path.Root("expires_at"))
-			if !resp.Plan.Raw.Equal(req.Plan.Raw) {
-				t.Errorf("the plan changed: %v", resp.Plan.Raw)
+			want := rawOf(t, s, nil)
+			if tt.plan != nil {
+				p := *tt.plan
+				p.ReadyForRotation = tt.wantReady
+				want = rawOf(t, s, &p)
+			}
+			if !resp.Plan.Raw.Equal(want) {
+				t.Errorf("planned %v\nwant %v", resp.Plan.Raw, want)
+			}
+			if replaced := slices.ContainsFunc(resp.RequiresReplace, path.Root("ready_for_rotation").Equal); replaced != tt.wantReplaced {
+				t.Errorf("ready_for_rotation forces replacement: %v, want %v (%v)", replaced, tt.wantReplaced, resp.RequiresReplace)
 			}
 		})
 	}
