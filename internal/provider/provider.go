@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -24,7 +25,10 @@ import (
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
-var _ provider.Provider = (*astralProvider)(nil)
+var (
+	_ provider.Provider                       = (*astralProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*astralProvider)(nil)
+)
 
 // Environment variables read when the configuration leaves an argument out.
 const (
@@ -127,7 +131,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 				"Apply the resources the provider configuration depends on first (for example with -target).",
 		)
 		data := &providerData{now: p.now}
-		resp.ResourceData, resp.DataSourceData = data, data
+		resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
 		return
 	}
 
@@ -144,7 +148,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 	data := &providerData{client: client, now: p.now}
-	resp.ResourceData, resp.DataSourceData = data, data
+	resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
 }
 
 func unknownArguments(config providerModel) []string {
@@ -258,5 +262,11 @@ func (p *astralProvider) Resources(_ context.Context) []func() resource.Resource
 func (p *astralProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newAPIKeysDataSource,
+	}
+}
+
+func (p *astralProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		newEphemeralAPIKey,
 	}
 }

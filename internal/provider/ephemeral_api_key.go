@@ -1,0 +1,143 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+)
+
+var (
+	_ ephemeral.EphemeralResource              = (*ephemeralAPIKey)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure = (*ephemeralAPIKey)(nil)
+	_ ephemeral.EphemeralResourceWithClose     = (*ephemeralAPIKey)(nil)
+)
+
+const (
+	defaultEphemeralLifetime = "1h"
+	// privateKeyID is where Open leaves the key's ID for Close.
+	privateKeyID = "key_id"
+)
+
+type ephemeralAPIKey struct {
+	configured
+}
+
+type ephemeralAPIKeyModel struct {
+	Name        types.String      `tfsdk:"name"`
+	ExpireAfter types.String      `tfsdk:"expire_after"`
+	ID          types.String      `tfsdk:"id"`
+	Secret      types.String      `tfsdk:"secret"`
+	ExpiresAt   timetypes.RFC3339 `tfsdk:"expires_at"`
+}
+
+func newEphemeralAPIKey() ephemeral.EphemeralResource {
+	return &ephemeralAPIKey{}
+}
+
+func (e *ephemeralAPIKey) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_api_key"
+}
+
+func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A short-lived API key for one run of Terraform, such as a one-time import. " +
+			"Opening it creates a key that expires after `expire_after`; closing it, at the end of the run, revokes the key. " +
+			"Nothing is written to the state or the plan. Terraform opens it in each run that needs it, " +
+			"both `plan` and `apply`: each run gets a key of its own, revoked when the run ends.",
+		Attributes: map[string]schema.Attribute{
+			"name": schema.StringAttribute{
+				MarkdownDescription: "What the key is for, as shown in the Astral app: 1 to 100 characters, " +
+					"without control characters and without white space at either end.",
+				Required:   true,
+				Validators: []validator.String{nameValidator{}},
+			},
+			"expire_after": schema.StringAttribute{
+				MarkdownDescription: "How long the key lives if the run does not revoke it (a run that crashes), " +
+					"in whole days, hours and minutes such as `1h` or `1d12h`. Defaults to `" + defaultEphemeralLifetime + "`.",
+				Optional:   true,
+				Validators: []validator.String{lifetimeValidator{}},
+			},
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The key's identifier.",
+				Computed:            true,
+			},
+			"secret": schema.StringAttribute{
+				MarkdownDescription: "The key's secret (`astral_live_…`), to send as `Authorization: Bearer <secret>`.",
+				Computed:            true,
+				Sensitive:           true,
+			},
+			"expires_at": schema.StringAttribute{
+				MarkdownDescription: "When the key expires, as an RFC 3339 timestamp in UTC.",
+				Computed:            true,
+				CustomType:          timetypes.RFC3339Type{},
+			},
+		},
+	}
+}
+
+func (e *ephemeralAPIKey) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	e.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	client := e.data.apiClient(&resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	var config ephemeralAPIKeyModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	text := defaultEphemeralLifetime
+	if !config.ExpireAfter.IsNull() {
+		text = config.ExpireAfter.ValueString()
+	}
+	lifetime, err := parseLifetime(text)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("expire_after"), "Invalid duration", "expire_after: "+err.Error()+".")
+		return
+	}
+	// Whole seconds, as the API stamps its own times.
+	expiresAt := e.data.now().Add(lifetime).UTC().Truncate(time.Second)
+	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: config.Name.ValueString(), ExpiresAt: &expiresAt})
+	if err != nil {
+		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
+		return
+	}
+	// Private data is JSON; a string always marshals.
+	id, _ := json.Marshal(key.ID)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyID, id)...)
+
+	config.ID = types.StringValue(key.ID)
+	config.Secret = types.StringValue(key.Secret)
+	config.ExpiresAt = rfc3339(key.ExpiresAt)
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &config)...)
+}
+
+func (e *ephemeralAPIKey) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
+	raw, diags := req.Private.GetKey(ctx, privateKeyID)
+	resp.Diagnostics.Append(diags...)
+	var id string
+	if resp.Diagnostics.HasError() || raw == nil || json.Unmarshal(raw, &id) != nil {
+		return
+	}
+	client := e.data.apiClient(&resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	// A key that is gone needs no revoking.
+	if _, err := client.APIKeys.Revoke(ctx, id); err != nil && !errors.Is(err, astral.ErrNotFound) {
+		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+id+"; it expires on its own", err))
+	}
+}
