@@ -16,3 +16,20 @@ output "roster_sync_secret" {
   value     = astral_api_key.roster_sync.secret
   sensitive = true
 }
+
+# A key replaced every 90 days: each new key expires 90 days after it is
+# created, and the first apply in its last 14 days replaces it, creating the
+# new key before revoking the old one (see the rotation guide for a grace
+# overlap with revoke_on_destroy = false).
+resource "astral_api_key" "ci" {
+  name = "CI deploys"
+
+  rotation = {
+    expire_after  = "90d"
+    rotate_before = "14d"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
