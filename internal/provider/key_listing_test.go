@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
@@ -232,4 +235,48 @@ func TestReadAPIKeyListingError(t *testing.T) {
 		t.Errorf("after a failed listing, %d keys cost %d reads, want one each", len(keys), n)
 	}
 	checkKeys(t, e, got)
+}
+
+func TestAccRefreshSharesListing(t *testing.T) {
+	e := newTestAccEnv(t)
+	const n = 40
+	config := e.Config(fmt.Sprintf(`
+resource "astral_api_key" "bulk" {
+  count = %d
+  name  = "bulk ${count.index}"
+}
+`, n))
+	resource.ParallelTest(t, e.TestCase(t,
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			PreConfig: e.Server.ResetStats,
+			Config:    config,
+			PlanOnly:  true,
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				st := e.Server.Stats()
+				// Reading each key would be n reads per refresh.
+				if reads, lists := st.Requests[readRoute], st.Requests[listRoute]; reads+lists >= n/2 || lists == 0 {
+					t.Errorf("refreshing %d keys cost %d reads and %d lists, want a shared listing", n, reads, lists)
+				}
+				keys, err := e.Client.APIKeys.ListAll(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range keys {
+					if k.Name == "bulk 7" {
+						e.RevokeKey(t, k.ID)
+					}
+				}
+			},
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("astral_api_key.bulk[7]", plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction("astral_api_key.bulk[8]", plancheck.ResourceActionNoop),
+				},
+			},
+		},
+	))
 }
