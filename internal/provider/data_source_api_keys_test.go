@@ -22,7 +22,7 @@ const testKeysAddr = "data.astral_api_keys.test"
 func TestAccAPIKeysDataSource_paging(t *testing.T) {
 	env := newTestAccEnv(t)
 	for i := range 120 {
-		env.CreateKey(t, fmt.Sprintf("Bulk %03d", i), nil)
+		env.CreateKey(t, fmt.Sprintf("%sbulk-%03d", testKeyPrefix, i), nil)
 	}
 	// The API's order, straight from the sandbox's database.
 	ids, err := env.Server.ActiveKeyIDs(context.Background(), env.Org.ID)
@@ -51,10 +51,10 @@ func TestAccAPIKeysDataSource_filters(t *testing.T) {
 	env := newTestAccEnv(t)
 	t0 := env.Server.Now().UTC().Truncate(time.Second)
 	soon, later := t0.Add(10*24*time.Hour), t0.Add(100*24*time.Hour)
-	neverExpires := env.CreateKey(t, "audit never expires", nil)
-	expiresSoon := env.CreateKey(t, "audit expires soon", &soon)
-	expiresLater := env.CreateKey(t, "audit expires later", &later)
-	used := env.CreateKey(t, "audit used", nil)
+	neverExpires := env.CreateKey(t, testKeyPrefix+"audit never expires", nil)
+	expiresSoon := env.CreateKey(t, testKeyPrefix+"audit expires soon", &soon)
+	expiresLater := env.CreateKey(t, testKeyPrefix+"audit expires later", &later)
+	used := env.CreateKey(t, testKeyPrefix+"audit used", nil)
 	env.Server.AdvanceClock(time.Hour)
 	if _, err := newTestClient(t, env.URL, used.Secret).APIKeys.List(context.Background(), nil); err != nil {
 		t.Fatalf("using a key: %v", err)
@@ -109,9 +109,9 @@ func TestAccAPIKeysDataSource_filters(t *testing.T) {
 		step(fmt.Sprintf(`expires_before = %q`, t0.Add(30*24*time.Hour).Format(time.RFC3339)), keys(item(expiresSoon))),
 		step(fmt.Sprintf(`expires_before = %q`, later.Add(time.Second).Format("2006-01-02T15:04:05-00:00")), keys(item(expiresSoon), item(expiresLater))),
 		// Never used, or last used before the time.
-		step(fmt.Sprintf("name_regex = \"^audit\"\nunused_since = %q", t0.Add(30*time.Minute).Format(time.RFC3339)),
+		step(fmt.Sprintf("name_regex = \"^tf-acc-audit\"\nunused_since = %q", t0.Add(30*time.Minute).Format(time.RFC3339)),
 			keys(item(neverExpires), item(expiresSoon), item(expiresLater))),
-		step(fmt.Sprintf("name_regex = \"^audit used$\"\nunused_since = %q", t0.Add(2*time.Hour).Format(time.RFC3339)),
+		step(fmt.Sprintf("name_regex = \"^tf-acc-audit used$\"\nunused_since = %q", t0.Add(2*time.Hour).Format(time.RFC3339)),
 			[]statecheck.StateCheck{statecheck.ExpectKnownValue(testKeysAddr, at("keys"), knownvalue.ListExact([]knownvalue.Check{
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{
 					"id":           knownvalue.StringExact(used.ID),

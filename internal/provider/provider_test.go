@@ -234,7 +234,7 @@ func TestAccProvider_accessErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	revoked := env.CreateKey(t, "Revoked before use", nil)
+	revoked := env.CreateKey(t, testKeyPrefix+"revoked before use", nil)
 	env.RevokeKey(t, revoked.ID)
 
 	const readKeys = `
@@ -242,7 +242,7 @@ data "astral_api_keys" "all" {}
 `
 	const createKey = `
 resource "astral_api_key" "test" {
-  name = "Refused"
+  name = "` + testKeyPrefix + `refused"
 }
 `
 	headCoachOnly := messagePattern("Only the organization's head coach may manage API keys; use a key created by the head coach", "403 insufficient_role", "(request req_")
