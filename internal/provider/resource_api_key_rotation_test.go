@@ -255,16 +255,20 @@ func TestAccAPIKey_rotationSettings(t *testing.T) {
 }
 
 // An imported key is kept until it is due; one without an expiry counts
-// from its creation.
+// from its creation, and is revoked when replaced even with
+// revoke_on_destroy = false, since it would otherwise never stop working.
 func TestAccAPIKey_rotationImport(t *testing.T) {
 	env := newTestAccEnv(t)
 	existing := env.CreateKey(t, "tf-acc-rotating", nil)
-	config := env.Config(fmt.Sprintf(`
+	imported := func(extra string) string {
+		return env.Config(fmt.Sprintf(`
 import {
   to = astral_api_key.test
   id = %q
 }
-`, existing.ID) + rotatingKeyConfig("30d", "7d", ""))
+`, existing.ID) + rotatingKeyConfig("30d", "7d", extra))
+	}
+	config := imported("  revoke_on_destroy = false")
 	resource.ParallelTest(t, env.TestCase(t,
 		resource.TestStep{
 			Config: config,
@@ -295,10 +299,12 @@ import {
 			},
 			PostApplyFunc: func() {
 				if key := env.readKey(t, existing.ID); key.Status != astral.APIKeyStatusRevoked {
-					t.Errorf("the imported key is %s after its rotation, want revoked", key.Status)
+					t.Errorf("the imported key without an expiry is %s after its rotation, want revoked", key.Status)
 				}
 			},
 		},
+		// Back to the default, so that destroying revokes the last key.
+		resource.TestStep{Config: imported("")},
 	))
 }
 
