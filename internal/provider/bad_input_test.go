@@ -33,7 +33,11 @@ import (
 // Resource:
 //   - empty, blank, padded, over-long and line-break names, past and
 //     timezone-less expires_at: TestAccAPIKey_planTimeErrors;
-//   - tab in a name and malformed expires_at: TestAccBadInput_resource;
+//   - tab in a name, malformed expires_at and the ephemeral key's
+//     expire_after: TestAccBadInput_resource;
+//   - rotation: durations not in days, hours and minutes, zero, a window as
+//     long as the lifetime, rotation with expires_at, revoke_on_destroy
+//     false on a key that never expires: TestAccAPIKey_rotationPlanTimeErrors;
 //   - import of an unknown and of a malformed id: TestAccAPIKey_import.
 //
 // Server responses, which must neither panic, nor make a key look deleted,
@@ -99,6 +103,11 @@ func TestAccBadInput_resource(t *testing.T) {
 			name:   "expires_at out of range",
 			config: `resource "astral_api_key" "bad" {` + "\n" + `  name = "Bad expiry"` + "\n" + `  expires_at = "2030-13-01T00:00:00Z"` + "\n}",
 			want:   messagePattern("Invalid RFC3339 String Value", "2030-13-01T00:00:00Z"),
+		},
+		{
+			name:   "ephemeral key's lifetime not a duration",
+			config: `ephemeral "astral_api_key" "bad" {` + "\n" + `  name = "One-off import"` + "\n" + `  expire_after = "forever"` + "\n}",
+			want:   messagePattern("Invalid duration", `expire_after: "forever" is not a duration in days, hours and minutes`),
 		},
 	}
 	for _, tt := range tests {
