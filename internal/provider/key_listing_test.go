@@ -25,7 +25,7 @@ func createKeys(t *testing.T, e *testAccEnv, n int) []*astral.APIKey {
 	t.Helper()
 	keys := make([]*astral.APIKey, n)
 	for i := range keys {
-		keys[i] = e.CreateKey(t, fmt.Sprintf("key %d", i), nil)
+		keys[i] = e.CreateKey(t, fmt.Sprintf(testKeyPrefix+"key %d", i), nil)
 	}
 	return keys
 }
@@ -161,7 +161,7 @@ func TestReadAPIKeyStatus(t *testing.T) {
 	e := newTestAccEnv(t)
 	keys := createKeys(t, e, 5)
 	expiresAt := e.Server.Now().Add(time.Hour)
-	expiring := e.CreateKey(t, "expiring", &expiresAt)
+	expiring := e.CreateKey(t, testKeyPrefix+"expiring", &expiresAt)
 	e.RevokeKey(t, keys[2].ID)
 	e.Server.AdvanceClock(2 * time.Hour)
 
@@ -243,9 +243,9 @@ func TestAccRefreshSharesListing(t *testing.T) {
 	config := e.Config(fmt.Sprintf(`
 resource "astral_api_key" "bulk" {
   count = %d
-  name  = "bulk ${count.index}"
+  name  = "%sbulk ${count.index}"
 }
-`, n))
+`, n, testKeyPrefix))
 	resource.ParallelTest(t, e.TestCase(t,
 		resource.TestStep{Config: config},
 		resource.TestStep{
@@ -265,7 +265,7 @@ resource "astral_api_key" "bulk" {
 					t.Fatal(err)
 				}
 				for _, k := range keys {
-					if k.Name == "bulk 7" {
+					if k.Name == testKeyPrefix+"bulk 7" {
 						e.RevokeKey(t, k.ID)
 					}
 				}
