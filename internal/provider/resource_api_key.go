@@ -344,6 +344,16 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	key, err := client.APIKeys.Create(ctx, opts)
 	if err != nil {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
+		var connErr *astral.ConnectionError
+		if errors.As(err, &connErr) {
+			// Without an answer the outcome is unknown: the API may have
+			// created the key, which no state would then remember.
+			resp.Diagnostics.AddWarning("The API key may exist without Terraform knowing it",
+				fmt.Sprintf("The API may have created the key %q before the connection failed. "+
+					"Before the next apply, look for an active key of that name created around %s "+
+					"(the astral_api_keys data source or Settings → Security in the app), then import it or revoke it.",
+					opts.Name, r.data.now().UTC().Format(time.RFC3339)))
+		}
 		return
 	}
 
