@@ -357,6 +357,8 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
+	r.data.keyChanged(key.ID)
+
 	// The secret exists nowhere else: it goes into the state before anything
 	// else can fail, so that an error below still leaves a key Terraform knows.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), key.ID)...)
@@ -445,6 +447,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	// Revoking a revoked key succeeds; a key that is gone needs no revoking.
+	r.data.keyChanged(state.ID.ValueString())
 	if _, err := client.APIKeys.Revoke(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, astral.ErrNotFound) {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+state.ID.ValueString(), err))
 	}
