@@ -259,27 +259,32 @@ func (s *Server) listPage(ctx context.Context, p *principal, after position, lim
 }
 
 func (s *Server) getKey(w http.ResponseWriter, r *http.Request, ex *exchange, id string) {
-	p, e := s.authorize(r, ex)
-	if e != nil {
-		writeError(w, ex, e)
-		return
-	}
-	if !validKeyID(id) {
-		writeError(w, ex, errKeyNotFound)
-		return
-	}
-	k, err := scanKey(s.st.getKey.QueryRowContext(r.Context(), id, p.orgID))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		writeError(w, ex, errKeyNotFound)
-	case err != nil:
-		writeError(w, ex, s.internal(r, "read key", err))
-	default:
-		writeJSON(w, http.StatusOK, k.view(p.now))
-	}
+	s.withKey(w, r, ex, id, "read key", func(ctx context.Context, p *principal) (*keyRecord, error) {
+		return scanKey(s.st.getKey.QueryRowContext(ctx, id, p.orgID))
+	})
 }
 
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, ex *exchange, id string) {
+	s.withKey(w, r, ex, id, "revoke key", func(ctx context.Context, p *principal) (*keyRecord, error) {
+		var k *keyRecord
+		err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+			// Only a key not yet revoked is stamped, so revoking twice changes nothing.
+			if _, err := tx.StmtContext(ctx, s.st.revokeKey).ExecContext(ctx, p.now.Unix(), id, p.orgID); err != nil {
+				return err
+			}
+			var err error
+			k, err = scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
+			return err
+		})
+		return k, err
+	})
+}
+
+// withKey answers a route on one key of the caller's organization: it
+// authorises the caller, treats a malformed id as unknown, runs op and
+// writes the key or the error.
+func (s *Server) withKey(w http.ResponseWriter, r *http.Request, ex *exchange, id, what string,
+	op func(ctx context.Context, p *principal) (*keyRecord, error)) {
 	p, e := s.authorize(r, ex)
 	if e != nil {
 		writeError(w, ex, e)
@@ -289,22 +294,12 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, ex *exchange,
 		writeError(w, ex, errKeyNotFound)
 		return
 	}
-	ctx := r.Context()
-	var k *keyRecord
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		// Only a key not yet revoked is stamped, so revoking twice changes nothing.
-		if _, err := tx.StmtContext(ctx, s.st.revokeKey).ExecContext(ctx, p.now.Unix(), id, p.orgID); err != nil {
-			return err
-		}
-		var err error
-		k, err = scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
-		return err
-	})
+	k, err := op(r.Context(), p)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		writeError(w, ex, errKeyNotFound)
 	case err != nil:
-		writeError(w, ex, s.internal(r, "revoke key", err))
+		writeError(w, ex, s.internal(r, what, err))
 	default:
 		writeJSON(w, http.StatusOK, k.view(p.now))
 	}
