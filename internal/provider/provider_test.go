@@ -89,6 +89,20 @@ func (e *testAccEnv) TestCase(t *testing.T, steps ...resource.TestStep) resource
 }
 
 // CreateKey creates a key through the API, outside Terraform.
+// expectPlanError plans hcl with the head coach's provider and expects an
+// error whose text holds each of want.
+func (e *testAccEnv) expectPlanError(t *testing.T, hcl string, want ...string) {
+	t.Helper()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      e.Config(hcl),
+			PlanOnly:    true,
+			ExpectError: messagePattern(want...),
+		}},
+	})
+}
+
 func (e *testAccEnv) CreateKey(t *testing.T, name string, expiresAt *time.Time) *astral.APIKey {
 	t.Helper()
 	key, err := e.Client.APIKeys.Create(t.Context(), astral.APIKeyCreateOptions{Name: name, ExpiresAt: expiresAt})

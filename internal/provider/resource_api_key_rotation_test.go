@@ -348,14 +348,7 @@ resource "astral_api_key" "test" {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: env.ProviderFactories(),
-				Steps: []resource.TestStep{{
-					Config:      env.Config(tt.config),
-					PlanOnly:    true,
-					ExpectError: messagePattern(tt.want...),
-				}},
-			})
+			env.expectPlanError(t, tt.config, tt.want...)
 		})
 	}
 }

@@ -402,14 +402,7 @@ func TestAccAPIKey_planTimeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: env.ProviderFactories(),
-				Steps: []resource.TestStep{{
-					Config:      env.Config(tt.config),
-					PlanOnly:    true,
-					ExpectError: messagePattern(tt.want...),
-				}},
-			})
+			env.expectPlanError(t, tt.config, tt.want...)
 		})
 	}
 }
