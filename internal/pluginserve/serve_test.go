@@ -1,7 +1,8 @@
-package main
+package pluginserve
 
 import (
 	"os"
+	"runtime/debug"
 	"testing"
 )
 
@@ -24,20 +25,56 @@ func TestQuietSDKLogs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, name := range append([]string{"TF_LOG", "TF_LOG_PROVIDER"}, sdkVars...) {
-				t.Setenv(name, "") // restores the variable after the test
-				if err := os.Unsetenv(name); err != nil {
-					t.Fatal(err)
-				}
+				unsetenv(t, name)
 			}
 			for name, v := range tt.env {
 				t.Setenv(name, v)
 			}
-			quietSDKLogs()
+			if err := quietSDKLogs(); err != nil {
+				t.Fatal(err)
+			}
 			for _, name := range sdkVars {
 				if got := os.Getenv(name); got != tt.want[name] {
 					t.Errorf("%s = %q, want %q", name, got, tt.want[name])
 				}
 			}
 		})
+	}
+}
+
+func TestTuneGC(t *testing.T) {
+	tests := []struct {
+		name string
+		gogc string // "" means unset
+		want int
+	}{
+		{name: "GOGC unset", want: gcPercent},
+		{name: "GOGC set", gogc: "50", want: 50},
+		{name: "GOGC off", gogc: "off", want: 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			unsetenv(t, "GOGC")
+			if tt.gogc != "" {
+				t.Setenv("GOGC", tt.gogc)
+			}
+			// The runtime read GOGC at start: 50 stands for "what the user set".
+			previous := debug.SetGCPercent(50)
+			t.Cleanup(func() { debug.SetGCPercent(previous) })
+
+			tuneGC()
+			if got := debug.SetGCPercent(50); got != tt.want {
+				t.Errorf("GC percent = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// unsetenv unsets name for the test and restores it afterwards.
+func unsetenv(t *testing.T, name string) {
+	t.Helper()
+	t.Setenv(name, "")
+	if err := os.Unsetenv(name); err != nil {
+		t.Fatal(err)
 	}
 }
