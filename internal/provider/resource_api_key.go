@@ -233,7 +233,9 @@ func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequ
 // ValidateConfig checks what spans several arguments.
 func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config apiKeyResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	getAttributes(ctx, req.Config, &resp.Diagnostics, map[string]any{
+		"rotation": &config.Rotation, "revoke_on_destroy": &config.RevokeOnDestroy, "expires_at": &config.ExpiresAt,
+	})
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -261,7 +263,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	var plan apiKeyResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	getAttributes(ctx, req.Plan, &resp.Diagnostics, map[string]any{"expires_at": &plan.ExpiresAt, "rotation": &plan.Rotation})
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -277,7 +279,9 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	var state apiKeyResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	getAttributes(ctx, req.State, &resp.Diagnostics, map[string]any{
+		"id": &state.ID, "name": &state.Name, "expires_at": &state.ExpiresAt, "created_at": &state.CreatedAt,
+	})
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -506,4 +510,19 @@ func (sameInstantAsState) PlanModifyString(ctx context.Context, req planmodifier
 // reason to rotate.
 func replaceUnlessAdded(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 	resp.RequiresReplace = !req.StateValue.IsNull()
+}
+
+// attributeGetter is tfsdk.Config, tfsdk.Plan or tfsdk.State.
+type attributeGetter interface {
+	GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics
+}
+
+// getAttributes reads the named top-level attributes into their targets.
+// Validation and planning run once per key, a thousand at a time, and need
+// a few attributes each: reading a whole model costs the framework about
+// five times as much (reflection over every field of the struct).
+func getAttributes(ctx context.Context, from attributeGetter, diags *diag.Diagnostics, targets map[string]any) {
+	for name, target := range targets {
+		diags.Append(from.GetAttribute(ctx, path.Root(name), target)...)
+	}
 }
