@@ -12,16 +12,24 @@ import (
 // Chart geometry, in SVG user units.
 const (
 	chartWidth   = 960
-	chartHeight  = 380
-	panelTop     = 100
+	chartHeight  = 400
+	panelTop     = 120
 	panelHeight  = 220
 	panelLeft    = 70
 	panelWidth   = 230
 	panelSpacing = 310
-
-	providerColor = "#1f6fb4"
-	floorColor    = "#767676"
 )
+
+// lineStyle tells the kinds apart by colour and, for print and colour
+// blindness, by dash pattern.
+type lineStyle struct{ color, dash, label string }
+
+var kindStyles = map[Kind]lineStyle{
+	KindFloor:       {"#767676", "6 4", "terraform_data (floor)"},
+	KindPluginFloor: {"#d95f02", "2 3", "floor_data (plugin floor: terraform_data in a plugin)"},
+	KindSchemaFloor: {"#1b9e77", "10 3 2 3", "floor_api_key (schema floor: astral_api_key's schema, no code)"},
+	KindProvider:    {"#1f6fb4", "", "astral_api_key (provider); label: ratio to the floor"},
+}
 
 var panelTitles = map[Step]string{
 	StepApply:   "terraform apply",
@@ -29,28 +37,25 @@ var panelTitles = map[Step]string{
 	StepDestroy: "terraform destroy",
 }
 
-// Chart draws the median wall time of each step against N (log scale), the
-// provider against the floor, one panel per step, as a standalone SVG image.
+// Chart draws the median wall time of each step against N (log scale) for
+// every kind, one panel per step, as a standalone SVG image.
 func (r Report) Chart() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
 		chartWidth, chartHeight, chartWidth, chartHeight)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartWidth, chartHeight)
 	text(&b, chartWidth/2, 24, "middle", `font-size="16" font-weight="bold"`,
-		"Wall time against N: astral_api_key (provider) and terraform_data (floor), medians")
+		"Wall time against N: astral_api_key (provider) and three floors, medians")
 	m := r.Machine
 	text(&b, chartWidth/2, 42, "middle", `font-size="11" fill="#555555"`, fmt.Sprintf("%s, %d CPUs (%s), %s, %s",
 		m.Date.UTC().Format("2006-01-02"), m.CPUs, orUnknown(m.CPUModel), orUnknown(m.TerraformVersion), orUnknown(m.GoVersion)))
 
-	// Legend.
-	legend := []struct{ color, dash, label string }{
-		{providerColor, "", "astral_api_key (provider); label: ratio to the floor"},
-		{floorColor, "6 4", "terraform_data (floor)"},
-	}
-	for i, l := range legend {
-		x := 180 + i*380
-		series(&b, l.color, l.dash, [][2]float64{{float64(x), 62}, {float64(x + 36), 62}})
-		text(&b, x+44, 66, "start", "", l.label)
+	// Legend: two columns, the dearest kind first.
+	for i, k := range []Kind{KindProvider, KindSchemaFloor, KindPluginFloor, KindFloor} {
+		l := kindStyles[k]
+		x, y := 60+i%2*440, 64+i/2*22
+		series(&b, l.color, l.dash, [][2]float64{{float64(x), float64(y)}, {float64(x + 36), float64(y)}})
+		text(&b, x+44, y+4, "start", "", l.label)
 	}
 
 	for i, step := range Steps {
@@ -67,7 +72,7 @@ func (r Report) panel(b *bytes.Buffer, left int, step Step) {
 	ns := slices.Sorted(slices.Values(r.Ns))
 	var walls []float64
 	for _, n := range ns {
-		for _, k := range []Kind{KindProvider, KindFloor} {
+		for _, k := range Kinds {
 			if s, ok := r.Summaries[Key{k, step, n}]; ok && s.Wall > 0 {
 				walls = append(walls, s.Wall.Seconds())
 			}
@@ -98,27 +103,25 @@ func (r Report) panel(b *bytes.Buffer, left int, step Step) {
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" transform="rotate(-90 %d %d)">wall time (s, log scale)</text>`+"\n",
 		left-44, top+panelHeight/2, left-44, top+panelHeight/2)
 
-	for _, k := range []Kind{KindFloor, KindProvider} {
+	// The provider is drawn last, on top.
+	for _, k := range Kinds {
 		var pts [][2]float64
 		for _, n := range ns {
 			if s, ok := r.Summaries[Key{k, step, n}]; ok {
 				pts = append(pts, [2]float64{x(n), y(s.Wall.Seconds())})
 			}
 		}
-		color, dash := providerColor, ""
-		if k == KindFloor {
-			color, dash = floorColor, "6 4"
-		}
-		series(b, color, dash, pts)
+		style := kindStyles[k]
+		series(b, style.color, style.dash, pts)
 		for _, p := range pts {
-			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>`+"\n", p[0], p[1], color)
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>`+"\n", p[0], p[1], style.color)
 		}
 	}
 	for _, n := range ns {
 		p, okP := r.Summaries[Key{KindProvider, step, n}]
 		f, okF := r.Summaries[Key{KindFloor, step, n}]
 		if q, ok := Ratio(p.Wall, f.Wall); okP && okF && ok {
-			text(b, int(x(n)), int(y(p.Wall.Seconds()))-9, "middle", `fill="`+providerColor+`"`, fmt.Sprintf("%.1f×", q))
+			text(b, int(x(n)), int(y(p.Wall.Seconds()))-9, "middle", `fill="`+kindStyles[KindProvider].color+`"`, fmt.Sprintf("%.1f×", q))
 		}
 	}
 }

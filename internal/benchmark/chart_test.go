@@ -19,6 +19,7 @@ func TestChartIsWellFormedSVG(t *testing.T) {
 	var root string
 	elements := map[string]int{}
 	var texts []string
+	styles := map[[2]string]int{}
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -33,6 +34,18 @@ func TestChartIsWellFormedSVG(t *testing.T) {
 				root = tok.Name.Space + " " + tok.Name.Local
 			}
 			elements[tok.Name.Local]++
+			if tok.Name.Local == "polyline" {
+				var style [2]string
+				for _, a := range tok.Attr {
+					switch a.Name.Local {
+					case "stroke":
+						style[0] = a.Value
+					case "stroke-dasharray":
+						style[1] = a.Value
+					}
+				}
+				styles[style]++
+			}
 		case xml.CharData:
 			if s := strings.TrimSpace(string(tok)); s != "" {
 				texts = append(texts, s)
@@ -42,19 +55,30 @@ func TestChartIsWellFormedSVG(t *testing.T) {
 	if root != "http://www.w3.org/2000/svg svg" {
 		t.Errorf("root element = %q, want an svg element in the SVG namespace", root)
 	}
-	// Two legend samples, then per panel a floor and a provider series;
-	// destroy at 1000 has no floor point but 10 still draws one.
-	if got := elements["polyline"]; got != 2+3*2 {
-		t.Errorf("%d polylines, want 8", got)
+	// Four legend samples, then per panel one series per kind; destroy at
+	// 1000 has no floor point but 10 still draws one.
+	if got := elements["polyline"]; got != 4+3*4 {
+		t.Errorf("%d polylines, want 16", got)
 	}
-	// One marker per summary: 11 in testReport.
-	if got := elements["circle"]; got != 11 {
-		t.Errorf("%d circles, want 11", got)
+	// Each kind has a colour and dash pattern of its own: 4 lines each.
+	if len(styles) != 4 {
+		t.Errorf("polyline styles %v, want 4 distinct ones", styles)
+	}
+	for style, n := range styles {
+		if n != 4 {
+			t.Errorf("style %v draws %d lines, want 4 (legend and three panels)", style, n)
+		}
+	}
+	// One marker per summary: 23 in testReport.
+	if got := elements["circle"]; got != 23 {
+		t.Errorf("%d circles, want 23", got)
 	}
 	for _, want := range []string{
 		"terraform apply", "terraform plan (refresh)", "terraform destroy",
 		"N resources (log scale)", "wall time (s, log scale)", "10", "1000",
-		"terraform_data (floor)", "3.0×", "1.4×",
+		"terraform_data (floor)", "floor_data (plugin floor: terraform_data in a plugin)",
+		"floor_api_key (schema floor: astral_api_key's schema, no code)",
+		"astral_api_key (provider); label: ratio to the floor", "3.0×", "1.4×",
 		`2026-11-27, 2 CPUs (<script>&"), Terraform 1.11.4, go1.26.8`,
 	} {
 		if !slices.Contains(texts, want) {

@@ -33,8 +33,17 @@ type Report struct {
 	Duration  time.Duration
 }
 
+// kindLabels name each kind in the report's prose and headers.
+var kindLabels = map[Kind]string{
+	KindFloor:       "floor",
+	KindPluginFloor: "plugin floor",
+	KindSchemaFloor: "schema floor",
+	KindProvider:    "provider",
+}
+
 // Markdown renders the report as a page: how it was measured, the table of
-// results, the breakdown of where the time goes, and the targets.
+// results and what it decomposes into, the provider's requests, the
+// breakdown of where the time goes, and the targets.
 func (r Report) Markdown() string {
 	var b strings.Builder
 	m := r.Machine
@@ -44,48 +53,107 @@ func (r Report) Markdown() string {
 		orUnknown(m.GoVersion), orUnknown(m.TerraformVersion), orUnknown(m.LoadBefore), orUnknown(m.LoadAfter),
 		r.Duration.Round(time.Second))
 	b.WriteString("Each repetition runs `terraform apply -auto-approve`, `terraform plan -detailed-exitcode` " +
-		"(which refreshes and must find no changes) and `terraform destroy -auto-approve` on N `astral_api_key` " +
-		"resources (provider) and on N `terraform_data` resources (floor), in alternating order, with " +
-		"`TF_IN_AUTOMATION=1`, `-input=false` and Terraform's default parallelism (10). The provider is the " +
-		"built binary, the API the sandbox server on a file-backed SQLite database. Figures are medians over " +
-		"the repetitions (")
+		"(which refreshes and must find no changes) and `terraform destroy -auto-approve` on N resources of each of four kinds, " +
+		"in rotating order:\n\n" +
+		"- floor: `terraform_data`, built into Terraform, the cost no provider can beat;\n" +
+		"- plugin floor: `floor_data`, the same resource served by a plugin that does nothing else;\n" +
+		"- schema floor: `floor_api_key`, `astral_api_key`'s schema in that plugin, with state of the same size but none of the provider's code and no API;\n" +
+		"- provider: `astral_api_key`, the built provider against the sandbox server on a file-backed SQLite database.\n\n" +
+		"Terraform runs with `TF_IN_AUTOMATION=1`, `-input=false` and its default parallelism (10); both plugins are served " +
+		"with the same process settings. Figures are medians over the repetitions (")
 	var reps []string
 	for _, n := range r.Ns {
 		reps = append(reps, fmt.Sprintf("%d for N = %d", r.Reps[n], n))
 	}
 	b.WriteString(strings.Join(reps, ", "))
-	b.WriteString("). Requests are counted by the sandbox; the minimum is the fewest calls the API contract " +
-		"allows. Peak RSS is the largest provider process of the step.\n\n")
+	b.WriteString(").\n\n")
 
 	b.WriteString("## Results\n\n")
-	b.WriteString("| N | step | floor | provider | ratio | provider peak RSS | requests | contract minimum | beyond the minimum | refresh by pages |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---|---|---|---|\n")
-	r.each(func(n int, step Step, p, f Summary) {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			n, step, seconds(f.Wall), seconds(p.Wall), ratio(p.Wall, f.Wall), mebibytes(p.ProviderMaxRSS),
-			p.Requests, p.Check.Minimum, findings(p.Findings), pages(p.Check))
+	b.WriteString("| N | step | floor | plugin floor | schema floor | provider | provider / floor | plugin floor / floor | schema floor / floor | provider / schema floor |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	r.each(func(n int, step Step) {
+		wall := func(k Kind) time.Duration { return r.Summaries[Key{k, step, n}].Wall }
+		cell := func(k Kind) string {
+			if _, ok := r.Summaries[Key{k, step, n}]; !ok {
+				return "–"
+			}
+			return seconds(wall(k))
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", n, step,
+			cell(KindFloor), cell(KindPluginFloor), cell(KindSchemaFloor), cell(KindProvider),
+			ratio(wall(KindProvider), wall(KindFloor)), ratio(wall(KindPluginFloor), wall(KindFloor)),
+			ratio(wall(KindSchemaFloor), wall(KindFloor)), ratio(wall(KindProvider), wall(KindSchemaFloor)))
+	})
+	b.WriteString("\nprovider / floor is the product of two factors. schema floor / floor is what Terraform charges for " +
+		"any plugin resource with `astral_api_key`'s schema, whatever the provider does. Part of it is the plugin: " +
+		"for every resource Terraform calls the plugin over gRPC and converts each value to msgpack and cty and back, " +
+		"work that `terraform_data`, inside Terraform's process, never does (plugin floor / floor). The rest is the " +
+		"schema: after each resource Terraform rewrites the whole state file, so apply and destroy grow with the bytes " +
+		"each instance takes in the state, and a key's attributes take several times the bytes of `terraform_data`'s. " +
+		"provider / schema floor is what this provider's own code adds: validation, plan changes, API calls " +
+		"and the server behind them.\n")
+
+	b.WriteString("\n## Requests\n\n")
+	b.WriteString("The provider's API calls as the sandbox counted them, from the repetition with the median total; " +
+		"the minimum is the fewest calls the API contract allows. The floors made none: the run fails if they make any.\n\n")
+	b.WriteString("| N | step | requests | contract minimum | beyond the minimum | refresh by pages |\n")
+	b.WriteString("|---:|---|---|---|---|---|\n")
+	r.each(func(n int, step Step) {
+		p, ok := r.Summaries[Key{KindProvider, step, n}]
+		if !ok {
+			return
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n",
+			n, step, p.Requests, p.Check.Minimum, findings(p.Findings), pages(p.Check))
 	})
 
 	b.WriteString("\n## Where the time goes\n\n")
-	b.WriteString("CPU time of each process during the step, and the sum of the times the sandbox logged " +
-		"for its API requests (medians). Requests overlap up to Terraform's parallelism, so the API's share " +
+	b.WriteString("CPU time of each process during the step (medians): Terraform's own, the plugin processes' " +
+		"(with the largest one's peak resident set), and for the provider the sandbox's and the sum of the times " +
+		"it logged for its API requests. Requests overlap up to Terraform's parallelism, so the API's share " +
 		"of the wall time is at least its sum divided by 10. Wall time covered by none of these is spent " +
 		"waiting: on round trips, on SQLite's fsync, on process start-up and the plugin handshake.\n\n")
-	b.WriteString("| N | step | provider wall | terraform CPU | provider CPU | sandbox CPU | API requests' time | provider processes | floor wall | floor terraform CPU |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	r.each(func(n int, step Step, p, f Summary) {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n",
-			n, step, seconds(p.Wall), seconds(p.TerraformCPU), seconds(p.ProviderCPU), seconds(p.SandboxCPU),
-			seconds(p.APIBusy), p.ProviderStarts, seconds(f.Wall), seconds(f.TerraformCPU))
+	b.WriteString("| N | step | kind | wall | terraform CPU | plugin CPU | plugin peak RSS | plugin processes | sandbox CPU | API requests' time |\n")
+	b.WriteString("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	r.each(func(n int, step Step) {
+		for _, k := range Kinds {
+			s, ok := r.Summaries[Key{k, step, n}]
+			if !ok {
+				continue
+			}
+			plugin, rss, starts, sandbox, api := "–", "–", "–", "–", "–"
+			if k != KindFloor {
+				plugin, rss, starts = seconds(s.ProviderCPU), mebibytes(s.ProviderMaxRSS), fmt.Sprint(s.ProviderStarts)
+			}
+			if k == KindProvider {
+				sandbox, api = seconds(s.SandboxCPU), seconds(s.APIBusy)
+			}
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				n, step, kindLabels[k], seconds(s.Wall), seconds(s.TerraformCPU), plugin, rss, starts, sandbox, api)
+		}
 	})
 
 	if len(r.Ns) > 0 {
 		n := slices.Max(r.Ns)
 		fmt.Fprintf(&b, "\n## Targets at N = %d\n\n", n)
+		wall := func(k Kind, step Step) time.Duration { return r.Summaries[Key{k, step, n}].Wall }
 		for _, step := range []Step{StepApply, StepPlan} {
-			p, f := r.Summaries[Key{KindProvider, step, n}], r.Summaries[Key{KindFloor, step, n}]
 			fmt.Fprintf(&b, "- %s within %.1f× the floor: %s (%s).\n", step, TargetRatio,
-				yesNo(withinRatio(p.Wall, f.Wall)), ratio(p.Wall, f.Wall))
+				yesNo(withinRatio(wall(KindProvider, step), wall(KindFloor, step))), ratio(wall(KindProvider, step), wall(KindFloor, step)))
+		}
+		for _, line := range []struct {
+			what     string
+			num, den Kind
+		}{
+			{"Any plugin resource (plugin floor / floor)", KindPluginFloor, KindFloor},
+			{"`astral_api_key`'s schema without the provider's code (schema floor / floor)", KindSchemaFloor, KindFloor},
+			{"What this provider's own code adds (provider / schema floor)", KindProvider, KindSchemaFloor},
+		} {
+			var parts []string
+			for _, step := range Steps {
+				parts = append(parts, fmt.Sprintf("%s %s", step, ratio(wall(line.num, step), wall(line.den, step))))
+			}
+			fmt.Fprintf(&b, "- %s: %s.\n", line.what, strings.Join(parts, ", "))
 		}
 		var beyond []string
 		for _, step := range Steps {
@@ -105,14 +173,12 @@ func (r Report) Markdown() string {
 	return b.String()
 }
 
-// each calls f for every N and step that has both a provider and a floor summary.
-func (r Report) each(f func(n int, step Step, provider, floor Summary)) {
+// each calls f for every N and step that has a summary of any kind.
+func (r Report) each(f func(n int, step Step)) {
 	for _, n := range r.Ns {
 		for _, step := range Steps {
-			p, okP := r.Summaries[Key{KindProvider, step, n}]
-			fl, okF := r.Summaries[Key{KindFloor, step, n}]
-			if okP && okF {
-				f(n, step, p, fl)
+			if slices.ContainsFunc(Kinds, func(k Kind) bool { _, ok := r.Summaries[Key{k, step, n}]; return ok }) {
+				f(n, step)
 			}
 		}
 	}

@@ -14,12 +14,21 @@ import (
 type Kind string
 
 const (
-	// KindProvider is N astral_api_key resources.
-	KindProvider Kind = "provider"
 	// KindFloor is N terraform_data resources: Terraform's built-in resource,
 	// the cost no provider can beat.
 	KindFloor Kind = "floor"
+	// KindPluginFloor is N floor_data resources: terraform_data served by a
+	// plugin that does nothing else, the cost any provider adds.
+	KindPluginFloor Kind = "plugin-floor"
+	// KindSchemaFloor is N floor_api_key resources: astral_api_key's schema
+	// and state with no code and no API behind them, the cost of the schema.
+	KindSchemaFloor Kind = "schema-floor"
+	// KindProvider is N astral_api_key resources.
+	KindProvider Kind = "provider"
 )
+
+// Kinds are every kind, from the cheapest to the dearest.
+var Kinds = []Kind{KindFloor, KindPluginFloor, KindSchemaFloor, KindProvider}
 
 // Step is one Terraform command of the benchmark.
 type Step string
@@ -75,9 +84,10 @@ func Median[T ~int | ~int64 | ~float64](xs []T) (T, bool) {
 	return s[mid-1] + (s[mid]-s[mid-1])/2, true
 }
 
-// Ratio is provider/floor, and false when the floor is not positive.
+// Ratio is provider/floor, and false when either is not positive (not
+// measured).
 func Ratio(provider, floor time.Duration) (float64, bool) {
-	if floor <= 0 {
+	if provider <= 0 || floor <= 0 {
 		return 0, false
 	}
 	return float64(provider) / float64(floor), true

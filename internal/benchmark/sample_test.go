@@ -50,6 +50,7 @@ func TestRatio(t *testing.T) {
 		{time.Second, 4 * time.Second, 0.25, true},
 		{time.Second, 0, 0, false},
 		{time.Second, -time.Second, 0, false},
+		{0, time.Second, 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := Ratio(tt.provider, tt.floor)

@@ -53,24 +53,6 @@ func TestProcStatCPU(t *testing.T) {
 	}
 }
 
-func TestConfig(t *testing.T) {
-	p := Config(KindProvider, 250, "bench-")
-	for _, want := range []string{`source = "astral/astral"`, `resource "astral_api_key" "bench"`, "count = 250", `name  = "bench-${count.index}"`} {
-		if !strings.Contains(p, want) {
-			t.Errorf("provider configuration lacks %q:\n%s", want, p)
-		}
-	}
-	f := Config(KindFloor, 7, "x-")
-	for _, want := range []string{`resource "terraform_data" "bench"`, "count = 7", `input = "x-${count.index}"`} {
-		if !strings.Contains(f, want) {
-			t.Errorf("floor configuration lacks %q:\n%s", want, f)
-		}
-	}
-	if strings.Contains(f, "astral") {
-		t.Errorf("floor configuration needs no provider:\n%s", f)
-	}
-}
-
 func TestReadRequestLog(t *testing.T) {
 	in := `{"time":"2026-11-27T19:00:00Z","level":"INFO","msg":"listening","endpoint":"http://127.0.0.1:1"}
 {"time":"2026-11-27T19:00:01Z","level":"INFO","msg":"request","request_id":"req_1","method":"POST","route":"/v1/api-keys","status":201,"duration":2500000}

@@ -8,14 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/astral/terraform-provider-astral/internal/benchmark"
 )
 
-// namePrefix starts the name of every key and terraform_data input the
-// benchmark creates.
+// namePrefix starts the name of every key and input the benchmark creates.
 const namePrefix = "bench-"
 
 // bench holds what every measurement needs: the working directory, the
@@ -31,20 +31,23 @@ type bench struct {
 	perfDir string
 }
 
-// setup builds the provider, the rusage wrapper and the sandbox into dir,
-// starts the sandbox and writes the Terraform CLI configuration.
+// setup builds the provider, the plugin floor, the rusage wrapper and the
+// sandbox into dir, starts the sandbox and writes the Terraform CLI
+// configuration.
 func setup(ctx context.Context, dir string, timeout time.Duration) (*bench, error) {
 	root, err := output(ctx, "", "go", "list", "-m", "-f", "{{.Dir}}")
 	if err != nil {
 		return nil, fmt.Errorf("find the module root: %w", err)
 	}
 	bin, plugins := filepath.Join(dir, "bin"), filepath.Join(dir, "plugins")
-	provider, sandboxBin := filepath.Join(bin, "terraform-provider-astral"), filepath.Join(bin, "astral-sandbox")
-	// Terraform starts the wrapper under the provider's name; the wrapper
-	// starts the real provider and records its usage.
+	sandboxBin := filepath.Join(bin, "astral-sandbox")
+	// Terraform starts the wrapper under a provider's name; the wrapper
+	// starts the provider of that name from bin and records its usage.
 	builds := [][2]string{
-		{provider, "."},
+		{filepath.Join(bin, "terraform-provider-astral"), "."},
+		{filepath.Join(bin, "terraform-provider-floor"), "./internal/benchmark/cmd/plugin-floor"},
 		{filepath.Join(plugins, "terraform-provider-astral"), "./internal/benchmark/cmd/rusage-exec"},
+		{filepath.Join(plugins, "terraform-provider-floor"), "./internal/benchmark/cmd/rusage-exec"},
 		{sandboxBin, "./internal/sandbox/cmd/astral-sandbox"},
 	}
 	for _, b := range builds {
@@ -62,10 +65,11 @@ func setup(ctx context.Context, dir string, timeout time.Duration) (*bench, erro
 	if err := os.WriteFile(cliConfig, []byte(fmt.Sprintf(`provider_installation {
   dev_overrides {
     "registry.terraform.io/astral/astral" = %q
+    "registry.terraform.io/astral/floor"  = %q
   }
   direct {}
 }
-`, plugins)), 0o600); err != nil {
+`, plugins, plugins)), 0o600); err != nil {
 		return nil, err
 	}
 
@@ -82,7 +86,7 @@ func setup(ctx context.Context, dir string, timeout time.Duration) (*bench, erro
 		"CHECKPOINT_DISABLE=1",
 		"ASTRAL_ENDPOINT="+sb.endpoint,
 		"ASTRAL_API_KEY="+sb.headCoach,
-		"ASTRAL_BENCH_EXEC="+provider,
+		"ASTRAL_BENCH_EXEC_DIR="+bin,
 		"ASTRAL_BENCH_RUSAGE_FILE="+b.usageFile,
 	)
 	return b, nil
@@ -109,7 +113,7 @@ func (b *bench) close() { b.sandbox.stop() }
 // per kind comes first, unmeasured: it fills the page cache and proves the
 // setup before the long run.
 func (b *bench) measure(ctx context.Context, sizes []size) ([]benchmark.Sample, map[int]int, error) {
-	for _, kind := range []benchmark.Kind{benchmark.KindProvider, benchmark.KindFloor} {
+	for _, kind := range benchmark.Kinds {
 		logf("warm-up: %s, N = 1", kind)
 		if _, err := b.cycle(ctx, kind, 1, 0, nil); err != nil {
 			return nil, nil, fmt.Errorf("warm-up: %w", err)
@@ -120,28 +124,32 @@ func (b *bench) measure(ctx context.Context, sizes []size) ([]benchmark.Sample, 
 	turn := 0
 	for _, s := range sizes {
 		for rep := 1; rep <= s.reps; rep++ {
-			// Each repetition runs both kinds; which goes first alternates,
-			// so that neither always runs on a warmer or a busier machine.
-			kinds := []benchmark.Kind{benchmark.KindProvider, benchmark.KindFloor}
-			if turn%2 == 1 {
-				kinds[0], kinds[1] = kinds[1], kinds[0]
-			}
-			turn++
-			for _, kind := range kinds {
+			// Each repetition runs every kind; which goes first rotates,
+			// so that none always runs on a warmer or a busier machine.
+			for _, kind := range rotate(benchmark.Kinds, turn) {
 				got, err := b.cycle(ctx, kind, s.n, rep, active)
 				if err != nil {
 					return nil, nil, fmt.Errorf("repetition %d of N = %d, %s: %w", rep, s.n, kind, err)
 				}
 				samples = append(samples, got...)
 			}
+			turn++
 		}
 	}
 	return samples, active, nil
 }
 
-// cycle runs apply, plan and destroy on one configuration and checks the
-// sandbox's state after apply and after destroy. active, when not nil,
-// receives the number of active keys after a provider apply.
+// rotate returns xs starting at its element i modulo len(xs).
+func rotate[T any](xs []T, i int) []T {
+	i %= len(xs)
+	return append(slices.Clone(xs[i:]), xs[:i]...)
+}
+
+// cycle runs apply, plan and destroy on one configuration. For the provider
+// it checks the sandbox's keys after apply and after destroy; every other
+// kind must make no API request, which proves the sandbox took no part in
+// it. active, when not nil, receives the number of active keys after a
+// provider apply.
 func (b *bench) cycle(ctx context.Context, kind benchmark.Kind, n, rep int, active map[int]int) ([]benchmark.Sample, error) {
 	dir, err := b.config(kind, n)
 	if err != nil {
@@ -156,7 +164,13 @@ func (b *bench) cycle(ctx context.Context, kind benchmark.Kind, n, rep int, acti
 		s.Rep = rep
 		logf("N = %d, rep %d, %s %s: %.2f s, %d requests", n, rep, kind, step, s.Wall.Seconds(), s.Stats.Requests().Total())
 		out = append(out, s)
-		if kind != benchmark.KindProvider || step == benchmark.StepPlan {
+		if kind != benchmark.KindProvider {
+			if got := s.Stats.Requests(); got.Total() != 0 {
+				return nil, fmt.Errorf("%s: %s made API requests (%s), want none", step, kind, got)
+			}
+			continue
+		}
+		if step == benchmark.StepPlan {
 			continue
 		}
 		all, own, err := b.sandbox.activeKeys(ctx)
@@ -293,7 +307,7 @@ func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step 
 		s.ProviderMaxRSS = max(s.ProviderMaxRSS, u.MaxRSSKiB<<10)
 	}
 	s.TerraformCPU -= s.ProviderCPU
-	if kind == benchmark.KindProvider && s.ProviderStarts == 0 {
+	if kind != benchmark.KindFloor && s.ProviderStarts == 0 {
 		return s, fmt.Errorf("no provider process recorded its usage in %s", b.usageFile)
 	}
 	return s, nil

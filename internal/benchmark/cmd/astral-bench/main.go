@@ -1,9 +1,12 @@
 // Command astral-bench measures what the provider costs on top of Terraform
-// itself. It builds the provider and the sandbox server, starts the sandbox on
-// a file-backed SQLite database, and for each N runs terraform apply, plan and
-// destroy over N astral_api_key resources and over N terraform_data resources
-// (the floor), alternating, for several repetitions. It prints a Markdown
-// table and writes results.md, chart.svg and results.json to -out.
+// itself. It builds the provider, the plugin floor (cmd/plugin-floor) and
+// the sandbox server, starts the sandbox on a file-backed SQLite database,
+// and for each N runs terraform apply, plan and destroy over N resources of
+// four kinds, in rotating order, for several repetitions: terraform_data
+// (the floor, built into Terraform), floor_data (the same resource in a
+// plugin), floor_api_key (astral_api_key's schema without the provider's
+// code) and astral_api_key. It prints a Markdown report and writes
+// results.md, chart.svg and results.json to -out.
 //
 //	go run ./internal/benchmark/cmd/astral-bench -n 10,100,1000 -reps 3
 package main

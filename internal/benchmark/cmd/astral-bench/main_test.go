@@ -38,3 +38,24 @@ func TestCleanEnv(t *testing.T) {
 		t.Errorf("cleanEnv = %q, want %q", got, want)
 	}
 }
+
+func TestRotate(t *testing.T) {
+	xs := []string{"a", "b", "c", "d"}
+	tests := []struct {
+		i    int
+		want []string
+	}{
+		{0, []string{"a", "b", "c", "d"}},
+		{1, []string{"b", "c", "d", "a"}},
+		{3, []string{"d", "a", "b", "c"}},
+		{6, []string{"c", "d", "a", "b"}},
+	}
+	for _, tt := range tests {
+		if got := rotate(xs, tt.i); !slices.Equal(got, tt.want) {
+			t.Errorf("rotate(%q, %d) = %q, want %q", xs, tt.i, got, tt.want)
+		}
+	}
+	if !slices.Equal(xs, []string{"a", "b", "c", "d"}) {
+		t.Errorf("rotate changed its argument: %q", xs)
+	}
+}

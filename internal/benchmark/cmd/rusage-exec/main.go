@@ -1,7 +1,8 @@
 // Command rusage-exec stands in for the provider binary so that the benchmark
-// can measure every provider process Terraform starts: it runs the program
-// named by $ASTRAL_BENCH_EXEC with its own arguments, environment and
-// standard streams (so the plugin handshake on stdout passes through
+// can measure every provider process Terraform starts. Installed under a
+// provider's name, it runs the program of the same name in the directory
+// $ASTRAL_BENCH_EXEC_DIR, so that one wrapper serves every provider, with its
+// own arguments, environment and standard streams (so the plugin handshake on stdout passes through
 // untouched), forwards signals to it, and when it exits appends one JSON line
 // with its peak RSS and CPU time to the file named by $ASTRAL_BENCH_RUSAGE_FILE.
 package main
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 
@@ -25,11 +27,14 @@ func main() {
 }
 
 func run() int {
-	target, file := os.Getenv("ASTRAL_BENCH_EXEC"), os.Getenv("ASTRAL_BENCH_RUSAGE_FILE")
-	if target == "" || file == "" {
-		fmt.Fprintln(os.Stderr, "rusage-exec: set ASTRAL_BENCH_EXEC to the program to run and ASTRAL_BENCH_RUSAGE_FILE to the file that receives its usage")
+	dir, file := os.Getenv("ASTRAL_BENCH_EXEC_DIR"), os.Getenv("ASTRAL_BENCH_RUSAGE_FILE")
+	if dir == "" || file == "" {
+		fmt.Fprintln(os.Stderr, "rusage-exec: set ASTRAL_BENCH_EXEC_DIR to the directory of the programs to run and ASTRAL_BENCH_RUSAGE_FILE to the file that receives their usage")
 		return 2
 	}
+	// The name Terraform started this process by, not /proc/self/exe: the
+	// wrapper is the same program under every provider's name.
+	target := filepath.Join(dir, filepath.Base(os.Args[0]))
 
 	// Pdeathsig fires when the thread that started the child ends, so this
 	// goroutine keeps its thread: if Terraform kills the wrapper, the

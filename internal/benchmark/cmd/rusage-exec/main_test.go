@@ -27,7 +27,9 @@ func wrapper(t *testing.T, script string) (*exec.Cmd, string) {
 	t.Helper()
 	usage := filepath.Join(t.TempDir(), "usage.jsonl")
 	cmd := exec.Command(os.Args[0], "-c", script)
-	cmd.Env = append(os.Environ(), "RUSAGE_EXEC_TEST_AS_WRAPPER=1", "ASTRAL_BENCH_EXEC=/bin/sh", "ASTRAL_BENCH_RUSAGE_FILE="+usage)
+	// Started under the name sh, the wrapper runs sh from its directory.
+	cmd.Args[0] = "/any/dir/sh"
+	cmd.Env = append(os.Environ(), "RUSAGE_EXEC_TEST_AS_WRAPPER=1", "ASTRAL_BENCH_EXEC_DIR=/bin", "ASTRAL_BENCH_RUSAGE_FILE="+usage)
 	return cmd, usage
 }
 
@@ -62,7 +64,7 @@ func TestPassesStreamsAndExitCodeAndRecordsUsage(t *testing.T) {
 	}
 	// A second run appends rather than overwrites.
 	cmd2 := exec.Command(cmd.Path, "-c", "exit 0")
-	cmd2.Env = cmd.Env
+	cmd2.Args[0], cmd2.Env = cmd.Args[0], cmd.Env
 	if err := cmd2.Run(); err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +109,44 @@ func TestForwardsSignals(t *testing.T) {
 
 func TestRefusesWithoutConfiguration(t *testing.T) {
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "RUSAGE_EXEC_TEST_AS_WRAPPER=1", "ASTRAL_BENCH_EXEC=", "ASTRAL_BENCH_RUSAGE_FILE=")
+	cmd.Env = append(os.Environ(), "RUSAGE_EXEC_TEST_AS_WRAPPER=1", "ASTRAL_BENCH_EXEC_DIR=", "ASTRAL_BENCH_RUSAGE_FILE=")
 	out, err := cmd.CombinedOutput()
 	var exitErr *exec.ExitError
-	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 2 || !strings.Contains(string(out), "ASTRAL_BENCH_EXEC") {
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 2 || !strings.Contains(string(out), "ASTRAL_BENCH_EXEC_DIR") {
 		t.Errorf("wrapper = %v, %q; want exit 2 naming the variable", err, out)
+	}
+}
+
+func TestRunsTheProgramOfItsOwnName(t *testing.T) {
+	tests := []struct {
+		name     string // the wrapper's argv[0]
+		args     []string
+		wantOut  string
+		wantExit int
+	}{
+		{name: "/plugins/echo", args: []string{"by", "name"}, wantOut: "by name\n"},
+		{name: "sh", args: []string{"-c", "echo sh"}, wantOut: "sh\n"},
+		{name: "/plugins/terraform-provider-absent", wantExit: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], tt.args...)
+			cmd.Args[0] = tt.name
+			cmd.Env = append(os.Environ(), "RUSAGE_EXEC_TEST_AS_WRAPPER=1", "ASTRAL_BENCH_EXEC_DIR=/bin",
+				"ASTRAL_BENCH_RUSAGE_FILE="+filepath.Join(t.TempDir(), "usage.jsonl"))
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			err := cmd.Run()
+			code := 0
+			var exitErr *exec.ExitError
+			if errors.As(err, &exitErr) {
+				code = exitErr.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.wantExit || stdout.String() != tt.wantOut {
+				t.Errorf("wrapper named %q: exit %d, stdout %q; want exit %d, stdout %q", tt.name, code, stdout.String(), tt.wantExit, tt.wantOut)
+			}
+		})
 	}
 }
