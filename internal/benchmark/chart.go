@@ -12,8 +12,8 @@ import (
 // Chart geometry, in SVG user units.
 const (
 	chartWidth   = 960
-	chartHeight  = 400
-	panelTop     = 120
+	chartHeight  = 410
+	panelTop     = 130
 	panelHeight  = 220
 	panelLeft    = 70
 	panelWidth   = 230
@@ -121,7 +121,9 @@ func (r Report) panel(b *bytes.Buffer, left int, step Step) {
 		p, okP := r.Summaries[Key{KindProvider, step, n}]
 		f, okF := r.Summaries[Key{KindFloor, step, n}]
 		if q, ok := Ratio(p.Wall, f.Wall); okP && okF && ok {
-			text(b, int(x(n)), int(y(p.Wall.Seconds()))-9, "middle", `fill="`+kindStyles[KindProvider].color+`"`, fmt.Sprintf("%.1f×", q))
+			text(b, int(x(n)), int(y(p.Wall.Seconds()))-9, "middle",
+				// A white halo keeps the label legible where it crosses another series.
+				`fill="`+kindStyles[KindProvider].color+`" stroke="#ffffff" stroke-width="3" paint-order="stroke"`, fmt.Sprintf("%.1f×", q))
 		}
 	}
 }

@@ -84,14 +84,15 @@ func (r Report) Markdown() string {
 			ratio(wall(KindProvider), wall(KindFloor)), ratio(wall(KindPluginFloor), wall(KindFloor)),
 			ratio(wall(KindSchemaFloor), wall(KindFloor)), ratio(wall(KindProvider), wall(KindSchemaFloor)))
 	})
-	b.WriteString("\nprovider / floor is the product of two factors. schema floor / floor is what Terraform charges for " +
-		"any plugin resource with `astral_api_key`'s schema, whatever the provider does. Part of it is the plugin: " +
-		"for every resource Terraform calls the plugin over gRPC and converts each value to msgpack and cty and back, " +
-		"work that `terraform_data`, inside Terraform's process, never does (plugin floor / floor). The rest is the " +
-		"schema: after each resource Terraform rewrites the whole state file, so apply and destroy grow with the bytes " +
-		"each instance takes in the state, and a key's attributes take several times the bytes of `terraform_data`'s. " +
-		"provider / schema floor is what this provider's own code adds: validation, plan changes, API calls " +
-		"and the server behind them.\n")
+	b.WriteString("\nHow to read the ratios: provider / floor = schema floor / floor × provider / schema floor.\n\n" +
+		"- schema floor / floor is what Terraform itself charges for a plugin resource with `astral_api_key`'s schema, " +
+		"whatever the provider does. Part of it is the plugin (plugin floor / floor): for every resource Terraform calls " +
+		"the plugin over gRPC and converts each value to msgpack and cty and back, work that `terraform_data`, inside " +
+		"Terraform's process, never does. The rest is the schema: after each resource Terraform rewrites the whole state " +
+		"file, so apply and destroy grow with the bytes each instance takes in the state, and a key takes about twice " +
+		"the bytes of a `terraform_data`.\n" +
+		"- provider / schema floor is what this provider's own code adds: validation, plan changes, API calls and the " +
+		"server behind them.\n")
 
 	b.WriteString("\n## Requests\n\n")
 	b.WriteString("The provider's API calls as the sandbox counted them, from the repetition with the median total; " +

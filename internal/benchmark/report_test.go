@@ -81,7 +81,7 @@ func TestMarkdown(t *testing.T) {
 		"| 10 | plan | 0.30 s | 0.60 s | 0.75 s | 0.90 s | 3.00× | 2.00× | 2.50× | 1.20× |\n",
 		"| 1000 | apply | 10.00 s | 12.00 s | 13.00 s | 14.00 s | 1.40× | 1.20× | 1.30× | 1.08× |\n",
 		"| 1000 | destroy | – | 11.00 s | 16.00 s | 20.00 s | n/a | n/a | n/a | 1.25× |\n",
-		"provider / floor is the product of two factors.",
+		"How to read the ratios: provider / floor = schema floor / floor × provider / schema floor.",
 		// Requests.
 		"| 10 | apply | 10 create | 10 create | none | – |\n",
 		"| 10 | destroy | 10 read, 10 revoke | 10 revoke, ≤ 10 read | none | no (target ≤ 1 list + ≤ 10 read) |\n",
