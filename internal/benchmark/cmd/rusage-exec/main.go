@@ -1,10 +1,12 @@
-// Command rusage-exec stands in for the provider binary so that the benchmark
-// can measure every provider process Terraform starts. Installed under a
-// provider's name, it runs the program of the same name in the directory
-// $ASTRAL_BENCH_EXEC_DIR, so that one wrapper serves every provider, with its
-// own arguments, environment and standard streams (so the plugin handshake on stdout passes through
-// untouched), forwards signals to it, and when it exits appends one JSON line
-// with its peak RSS and CPU time to the file named by $ASTRAL_BENCH_RUSAGE_FILE.
+// Command rusage-exec stands in for the provider binaries so that the
+// benchmark can measure every provider process Terraform starts. Installed
+// under a provider's name, it runs the program of the same name in the
+// directory $ASTRAL_BENCH_EXEC_DIR, so that one wrapper serves every
+// provider. The program gets the wrapper's arguments, environment and
+// standard streams (so the plugin handshake on stdout passes through
+// untouched) and its signals; when it exits, the wrapper appends one JSON
+// line with its peak RSS and CPU time to the file named by
+// $ASTRAL_BENCH_RUSAGE_FILE.
 package main
 
 import (
