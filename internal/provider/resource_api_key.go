@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -110,7 +111,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"Destroying the resource revokes the key (unless `revoke_on_destroy` is false); a key already revoked counts as destroyed.\n\n" +
 			"With `rotation`, each key expires a set time after its creation, and the first apply inside the last part of that " +
 			"lifetime replaces it: see the guide on rotating API keys.\n\n" +
-			"The secret is known only to the apply that creates the key; it is stored in the state, which must be kept private.",
+			"The secret is known only to the apply that creates the key; it is stored in the state, which must be kept private.\n\n" +
+			"A create that gets no answer (the connection fails or times out after every retry) leaves a tainted placeholder that remembers " +
+			"the request. The next plan or apply within 24 hours asks the API again with the same idempotency key and recovers the key it " +
+			"created, which Terraform then replaces like any tainted resource: no key is left behind without a state that knows it.",
 		Attributes: map[string]schema.Attribute{
 			// Arguments.
 			"name": schema.StringAttribute{
@@ -345,18 +349,15 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		opts.ExpiresAt = &expiresAt
 	}
 
+	// Chosen here rather than by the client, so that a create whose answer
+	// is lost can be asked again in a later run (see keepPendingCreate).
+	opts.IdempotencyKey = rand.Text()
 	key, err := client.APIKeys.Create(ctx, opts)
 	if err != nil {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
 		var connErr *astral.ConnectionError
 		if errors.As(err, &connErr) {
-			// Without an answer the outcome is unknown: the API may have
-			// created the key, which no state would then remember.
-			resp.Diagnostics.AddWarning("The API key may exist without Terraform knowing it",
-				fmt.Sprintf("The API may have created the key %q before the connection failed. "+
-					"Before the next apply, look for an active key of that name created around %s "+
-					"(the astral_api_keys data source or Settings → Security in the app), then import it or revoke it.",
-					opts.Name, r.data.now().UTC().Format(time.RFC3339)))
+			r.keepPendingCreate(ctx, plan, newPendingCreate(opts, r.data.now()), resp)
 		}
 		return
 	}
@@ -386,6 +387,30 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
+	pending, diags := pendingCreateOf(ctx, req.Private)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	if pending != nil {
+		key, keep, diags := pending.recover(ctx, r.data.client, r.data.now())
+		resp.Diagnostics.Append(diags...)
+		if key == nil {
+			if !keep {
+				resp.State.RemoveResource(ctx)
+			}
+			return
+		}
+		r.data.keyChanged(key.ID)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, pendingCreateKey, nil)...)
+		state.Secret = types.StringValue(key.Secret)
+		resp.Diagnostics.AddWarning("API key recovered",
+			fmt.Sprintf("The API key %q (%s), whose creation an earlier apply could not confirm, exists and is now in the state with its secret. "+
+				"It is tainted: applying replaces it with a new key and revokes it. To keep it instead, run terraform untaint before applying.",
+				key.Name, key.ID))
+		r.setState(ctx, state, key, resp)
+		return
+	}
+
 	key, err := r.data.readAPIKey(ctx, state.ID.ValueString())
 	switch {
 	case errors.Is(err, astral.ErrNotFound):
@@ -412,7 +437,11 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	r.setState(ctx, state, key, resp)
+}
 
+// setState records what the API says of key in the state read.
+func (r *apiKeyResource) setState(ctx context.Context, state apiKeyResourceModel, key *astral.APIKey, resp *resource.ReadResponse) {
 	state.setFrom(key)
 	// The state's rotation is the one last applied: a key it makes due
 	// shows so in the state, and the plan then replaces it (see ModifyPlan).
@@ -423,6 +452,35 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		state.RevokeOnDestroy = types.BoolValue(true)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// keepPendingCreate saves a tainted placeholder for a key whose create got
+// no answer, with the request in private state: the API may have created
+// the key, and the next refresh or destroy asks it again (see pendingCreate),
+// so that no key is left active without a state that knows it.
+func (r *apiKeyResource) keepPendingCreate(ctx context.Context, plan apiKeyResourceModel, pending pendingCreate, resp *resource.CreateResponse) {
+	// The create's error is already among the diagnostics: only the save's own count here.
+	if diags := pending.save(ctx, resp.Private); diags.HasError() {
+		resp.Diagnostics.Append(diags...)
+		return
+	}
+	placeholder := plan
+	placeholder.apiKeyModel = apiKeyModel{
+		ID:         types.StringNull(),
+		Name:       plan.Name,
+		SecretHint: types.StringNull(),
+		CreatedAt:  timetypes.NewRFC3339Null(),
+		CreatedBy:  types.ObjectNull(memberAttrTypes),
+		ExpiresAt:  rfc3339(pending.ExpiresAt),
+	}
+	placeholder.Secret = types.StringNull()
+	placeholder.ReadyForRotation = types.BoolValue(false)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &placeholder)...)
+	resp.Diagnostics.AddWarning("API key creation not confirmed",
+		fmt.Sprintf("The API may have created the key %q before the connection failed. Terraform keeps a tainted placeholder for it in the state, "+
+			"and the next plan or apply asks the API again (it remembers the request for 24 hours): a key it created is then recovered, "+
+			"and replaced like any tainted resource, so that no key is left behind. Run Terraform again within 24 hours.",
+			pending.Name))
 }
 
 // Update changes only what the provider keeps for itself (rotation,
@@ -444,6 +502,20 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	id := state.ID.ValueString()
+	// A placeholder not refreshed since its create (-refresh=false) learns
+	// its key here, so that destroying it cannot leave the key behind.
+	pending, diags := pendingCreateOf(ctx, req.Private)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	if pending != nil {
+		key, _, diags := pending.recover(ctx, client, r.data.now())
+		if resp.Diagnostics.Append(diags...); key == nil {
+			return
+		}
+		id = key.ID
+	}
 	// A key without an expiry would stay active forever: it is revoked
 	// whatever revoke_on_destroy says (it can be false for such a key only
 	// after an import into a configuration with rotation).
@@ -451,9 +523,9 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	// Revoking a revoked key succeeds; a key that is gone needs no revoking.
-	r.data.keyChanged(state.ID.ValueString())
-	if _, err := client.APIKeys.Revoke(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, astral.ErrNotFound) {
-		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+state.ID.ValueString(), err))
+	r.data.keyChanged(id)
+	if _, err := client.APIKeys.Revoke(ctx, id); err != nil && !errors.Is(err, astral.ErrNotFound) {
+		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+id, err))
 	}
 }
 

@@ -1,0 +1,109 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+)
+
+// pendingCreateKey names, in a resource's private state, a create whose
+// answer never arrived.
+const pendingCreateKey = "pending_create"
+
+// replayWindow is how long after a create the provider asks the API again
+// with its Idempotency-Key: the API replays a create for 24 hours, and the
+// hour left is a margin for clocks that disagree.
+const replayWindow = 23 * time.Hour
+
+// pendingCreate is a create request that got no answer (the connection
+// failed or timed out), so the API may or may not have created the key.
+// Sent again with the same Idempotency-Key and body within the replay
+// window, it returns that key, or creates it once if the first never
+// arrived: either way the key reaches a state that knows it.
+type pendingCreate struct {
+	IdempotencyKey string     `json:"idempotency_key"`
+	Name           string     `json:"name"`
+	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	AttemptedAt    time.Time  `json:"attempted_at"`
+}
+
+func newPendingCreate(opts astral.APIKeyCreateOptions, now time.Time) pendingCreate {
+	return pendingCreate{IdempotencyKey: opts.IdempotencyKey, Name: opts.Name, ExpiresAt: opts.ExpiresAt, AttemptedAt: now.UTC()}
+}
+
+// privateState is the Private of a resource request or response.
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// pendingCreateOf returns the pending create kept in private, or nil.
+func pendingCreateOf(ctx context.Context, private privateState) (*pendingCreate, diag.Diagnostics) {
+	data, diags := private.GetKey(ctx, pendingCreateKey)
+	if diags.HasError() || len(data) == 0 {
+		return nil, diags
+	}
+	var p pendingCreate
+	if err := json.Unmarshal(data, &p); err != nil || p.IdempotencyKey == "" || p.AttemptedAt.IsZero() {
+		diags.AddError("Unreadable private state",
+			"The state holds a placeholder for an API key whose creation was not confirmed, but the provider cannot read "+
+				"what it saved with it. This is a bug in the provider; please report it. Look for an active key created by "+
+				"an earlier apply that is not in the state (the astral_api_keys data source lists them), then import it or revoke it.")
+		return nil, diags
+	}
+	return &p, diags
+}
+
+// save keeps p in private.
+func (p pendingCreate) save(ctx context.Context, private privateState) diag.Diagnostics {
+	data, err := json.Marshal(p)
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.AddError("Could not save the pending create", err.Error())
+		return diags
+	}
+	return private.SetKey(ctx, pendingCreateKey, data)
+}
+
+// replayable reports whether the API still replays p at now.
+func (p pendingCreate) replayable(now time.Time) bool {
+	return now.Sub(p.AttemptedAt) < replayWindow
+}
+
+// recover asks the API again for the key of p. It returns the key, or nil
+// with a diagnostic that says why: an error when a later run may still
+// succeed (keep is true), a warning when nothing can be recovered any more
+// (keep is false: the placeholder can go).
+func (p pendingCreate) recover(ctx context.Context, client *astral.Client, now time.Time) (key *astral.APIKey, keep bool, diags diag.Diagnostics) {
+	lookFor := fmt.Sprintf("Look for an active key named %q created around %s (the astral_api_keys data source or Settings → Security in the app), then import it or revoke it.",
+		p.Name, p.AttemptedAt.Format(time.RFC3339))
+	if !p.replayable(now) {
+		diags.AddWarning("API key creation could not be confirmed",
+			fmt.Sprintf("An apply at %s could not tell whether the API created the key %q, and the API no longer remembers that request "+
+				"(it does for 24 hours). The placeholder has been removed from the state, and the next plan creates a new key. %s",
+				p.AttemptedAt.Format(time.RFC3339), p.Name, lookFor))
+		return nil, false, diags
+	}
+	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: p.Name, ExpiresAt: p.ExpiresAt, IdempotencyKey: p.IdempotencyKey})
+	switch {
+	case err == nil:
+		return key, true, diags
+	case errors.Is(err, astral.ErrInvalidRequest), errors.Is(err, astral.ErrIdempotencyConflict):
+		// A create that never arrived, sent too late for its expiry, is
+		// refused: no key exists to recover.
+		diags.AddWarning("API key creation could not be confirmed",
+			fmt.Sprintf("An apply at %s could not tell whether the API created the key %q, and the API refused the same request now (%s). "+
+				"The placeholder has been removed from the state, and the next plan creates a new key. %s",
+				p.AttemptedAt.Format(time.RFC3339), p.Name, err, lookFor))
+		return nil, false, diags
+	default:
+		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not confirm whether the API key %q was created", p.Name), err))
+		return nil, true, diags
+	}
+}

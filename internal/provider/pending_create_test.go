@@ -1,0 +1,145 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+)
+
+// privateMap is a private state of one resource, as the framework keeps it.
+type privateMap map[string][]byte
+
+func (m privateMap) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) {
+	return m[key], nil
+}
+
+func (m privateMap) SetKey(_ context.Context, key string, value []byte) diag.Diagnostics {
+	m[key] = value
+	return nil
+}
+
+func TestPendingCreateOf(t *testing.T) {
+	attempted := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	expires := attempted.Add(90 * 24 * time.Hour)
+	tests := []struct {
+		name    string
+		private privateMap
+		want    *pendingCreate
+		wantErr bool
+	}{
+		{name: "none", private: privateMap{}},
+		{name: "saved", private: saved(t, pendingCreate{IdempotencyKey: "K", Name: "CI", ExpiresAt: &expires, AttemptedAt: attempted}),
+			want: &pendingCreate{IdempotencyKey: "K", Name: "CI", ExpiresAt: &expires, AttemptedAt: attempted}},
+		{name: "saved without expiry", private: saved(t, pendingCreate{IdempotencyKey: "K", Name: "CI", AttemptedAt: attempted}),
+			want: &pendingCreate{IdempotencyKey: "K", Name: "CI", AttemptedAt: attempted}},
+		{name: "not JSON of a pending create", private: privateMap{pendingCreateKey: []byte(`"x"`)}, wantErr: true},
+		{name: "without an idempotency key", private: saved(t, pendingCreate{Name: "CI", AttemptedAt: attempted}), wantErr: true},
+		{name: "without a time", private: saved(t, pendingCreate{IdempotencyKey: "K", Name: "CI"}), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, diags := pendingCreateOf(t.Context(), tt.private)
+			if diags.HasError() != tt.wantErr {
+				t.Fatalf("error = %v, want an error: %v", diags, tt.wantErr)
+			}
+			switch {
+			case (got == nil) != (tt.want == nil):
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			case got != nil && (got.IdempotencyKey != tt.want.IdempotencyKey || got.Name != tt.want.Name ||
+				!got.AttemptedAt.Equal(tt.want.AttemptedAt) || !equalTime(got.ExpiresAt, tt.want.ExpiresAt)):
+				t.Errorf("got %+v, want %+v", *got, *tt.want)
+			}
+		})
+	}
+}
+
+func saved(t *testing.T, p pendingCreate) privateMap {
+	t.Helper()
+	m := privateMap{}
+	if diags := p.save(t.Context(), m); diags.HasError() {
+		t.Fatal(diags)
+	}
+	return m
+}
+
+// TestPendingCreateRecover asks the sandbox again for creates whose answer
+// was lost, in every way that can end.
+func TestPendingCreateRecover(t *testing.T) {
+	t.Parallel()
+	e := newTestAccEnv(t)
+	now := e.Server.Now()
+	later := now.Add(30 * 24 * time.Hour)
+	// committed is a create the API carried out; its answer is "lost".
+	committedOpts := astral.APIKeyCreateOptions{Name: testKeyPrefix + "committed", ExpiresAt: &later, IdempotencyKey: rand.Text()}
+	committed, err := e.Client.APIKeys.Create(t.Context(), committedOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := newTestClient(t, "http://127.0.0.1:1", e.HeadCoachKey)
+	past := now.Add(-time.Minute)
+
+	tests := []struct {
+		name     string
+		pending  pendingCreate
+		client   *astral.Client
+		wantID   string // the key recovered; "new" for a key created now
+		wantKeep bool
+		wantDiag string // how the diagnostic's summary starts; "" for none
+	}{
+		{name: "answer lost after the API created the key", pending: newPendingCreate(committedOpts, now.Add(-time.Hour)),
+			client: e.Client, wantID: committed.ID, wantKeep: true},
+		{name: "request lost before it reached the API",
+			pending: newPendingCreate(astral.APIKeyCreateOptions{Name: testKeyPrefix + "lost", IdempotencyKey: rand.Text()}, now.Add(-time.Hour)),
+			client:  e.Client, wantID: "new", wantKeep: true},
+		{name: "API unreachable again", pending: newPendingCreate(committedOpts, now.Add(-time.Hour)),
+			client: unreachable, wantKeep: true, wantDiag: "Could not confirm whether the API key"},
+		{name: "beyond the replay window", pending: newPendingCreate(committedOpts, now.Add(-replayWindow)),
+			client: e.Client, wantDiag: "API key creation could not be confirmed"},
+		{name: "never arrived, and its expiry has passed since",
+			pending: newPendingCreate(astral.APIKeyCreateOptions{Name: testKeyPrefix + "late", ExpiresAt: &past, IdempotencyKey: rand.Text()}, now.Add(-time.Hour)),
+			client:  e.Client, wantDiag: "API key creation could not be confirmed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, keep, diags := tt.pending.recover(t.Context(), tt.client, now)
+			if keep != tt.wantKeep {
+				t.Errorf("keep = %v, want %v", keep, tt.wantKeep)
+			}
+			var summaries []string
+			for _, d := range diags {
+				summaries = append(summaries, d.Summary())
+				if strings.Contains(d.Detail(), "astral_live_") {
+					t.Errorf("diagnostic holds a secret: %s", d.Detail())
+				}
+			}
+			if got := strings.Join(summaries, "; "); (got == "") != (tt.wantDiag == "") || !strings.HasPrefix(got, tt.wantDiag) {
+				t.Errorf("diagnostics %q, want %q", got, tt.wantDiag)
+			}
+			switch {
+			case tt.wantID == "" && key != nil:
+				t.Errorf("recovered %s, want none", key.ID)
+			case tt.wantID == "":
+			case key == nil:
+				t.Fatalf("recovered nothing, want a key")
+			case key.Name != tt.pending.Name || key.Secret == "":
+				t.Errorf("recovered %q with secret %v, want %q with its secret", key.Name, key.Secret != "", tt.pending.Name)
+			case tt.wantID != "new" && (key.ID != tt.wantID || key.Secret != committed.Secret):
+				t.Errorf("recovered %s, want %s with the secret of its creation", key.ID, tt.wantID)
+			}
+			if key == nil {
+				return
+			}
+			// Asking once more gives the same key: a key is created once.
+			again, _, _ := tt.pending.recover(t.Context(), tt.client, now)
+			if again == nil || again.ID != key.ID {
+				t.Errorf("asked again, got %v, want %s", again, key.ID)
+			}
+		})
+	}
+}
