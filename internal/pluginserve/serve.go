@@ -15,8 +15,8 @@ import (
 // gcPercent is the garbage collector's target while serving. A plan of a
 // thousand keys allocates about 750 MB in short-lived request values; at
 // Go's default of 100 the collector takes a quarter of the provider's CPU
-// time. At 400 it takes a quarter of that, for a peak resident set about
-// twice as large (about 320 MiB instead of 160 MiB for a thousand keys).
+// time. At 400 it takes a quarter of that, for a peak resident set 1.6 to 2
+// times as large (250 to 320 MiB instead of 160 MiB for a thousand keys).
 const gcPercent = 400
 
 // Serve serves the provider after tuning the process; see quietSDKLogs and
