@@ -1,54 +1,37 @@
 package benchmark
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
+
+// benchResources is what the configuration of each kind declares: the
+// provider it requires (none for Terraform's own resource), the resource
+// type, and the argument that receives each resource's name.
+var benchResources = map[Kind]struct{ provider, typ, argument string }{
+	KindFloor:       {"", "terraform_data", "input"},
+	KindPluginFloor: {"floor", "floor_data", "input"},
+	KindSchemaFloor: {"floor", "floor_api_key", "name"},
+	KindProvider:    {"astral", "astral_api_key", "name"},
+}
 
 // Config returns the Terraform configuration of n resources of a kind, each
 // named prefix followed by its index. The provider's endpoint and key come
 // from the environment, so the configuration holds no secret.
 func Config(kind Kind, n int, prefix string) string {
-	switch kind {
-	case KindFloor:
-		return fmt.Sprintf(`resource "terraform_data" "bench" {
-  count = %d
-  input = "%s${count.index}"
-}
-`, n, prefix)
-	case KindPluginFloor:
-		return requireProvider("floor") + fmt.Sprintf(`
-resource "floor_data" "bench" {
-  count = %d
-  input = "%s${count.index}"
-}
-`, n, prefix)
-	case KindSchemaFloor:
-		return requireProvider("floor") + fmt.Sprintf(`
-resource "floor_api_key" "bench" {
-  count = %d
-  name  = "%s${count.index}"
-}
-`, n, prefix)
-	case KindProvider:
-		return requireProvider("astral") + fmt.Sprintf(`
-provider "astral" {}
-
-resource "astral_api_key" "bench" {
-  count = %d
-  name  = "%s${count.index}"
-}
-`, n, prefix)
+	r, ok := benchResources[kind]
+	if !ok {
+		panic(fmt.Sprintf("benchmark: unknown kind %q", kind))
 	}
-	panic(fmt.Sprintf("benchmark: unknown kind %q", kind))
-}
-
-// requireProvider is the terraform block that requires astral/<name>, which
-// the benchmark's CLI configuration overrides with a built binary.
-func requireProvider(name string) string {
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    %s = {
-      source = "astral/%s"
-    }
-  }
-}
-`, name, name)
+	var b strings.Builder
+	if r.provider != "" {
+		// The benchmark's CLI configuration overrides astral/<provider>
+		// with a built binary.
+		fmt.Fprintf(&b, "terraform {\n  required_providers {\n    %s = {\n      source = \"astral/%s\"\n    }\n  }\n}\n\n", r.provider, r.provider)
+	}
+	if kind == KindProvider {
+		b.WriteString("provider \"astral\" {}\n\n")
+	}
+	fmt.Fprintf(&b, "resource %q \"bench\" {\n  count = %d\n  %-5s = \"%s${count.index}\"\n}\n", r.typ, n, r.argument, prefix)
+	return b.String()
 }
