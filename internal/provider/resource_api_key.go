@@ -113,8 +113,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"lifetime replaces it: see the guide on rotating API keys.\n\n" +
 			"The secret is known only to the apply that creates the key; it is stored in the state, which must be kept private.\n\n" +
 			"A create that gets no answer (the connection fails or times out after every retry) leaves a tainted placeholder that remembers " +
-			"the request. The next plan or apply within 24 hours asks the API again with the same idempotency key and recovers the key it " +
-			"created, which Terraform then replaces like any tainted resource: no key is left behind without a state that knows it.",
+			"the request. The next plan or apply within 24 hours sends it again with the same idempotency key, which recovers the key the API " +
+			"created (or creates it, once, if the first request never arrived), and Terraform then replaces that key like any tainted resource: " +
+			"no key is left behind without a state that knows it.",
 		Attributes: map[string]schema.Attribute{
 			// Arguments.
 			"name": schema.StringAttribute{
