@@ -81,13 +81,8 @@ func (p pendingCreate) replayable(now time.Time) bool {
 // succeed (keep is true), a warning when nothing can be recovered any more
 // (keep is false: the placeholder can go).
 func (p pendingCreate) recover(ctx context.Context, client *astral.Client, now time.Time) (key *astral.APIKey, keep bool, diags diag.Diagnostics) {
-	lookFor := fmt.Sprintf("Look for an active key named %q created around %s (the astral_api_keys data source or Settings → Security in the app), then import it or revoke it.",
-		p.Name, p.AttemptedAt.Format(time.RFC3339))
 	if !p.replayable(now) {
-		diags.AddWarning("API key creation could not be confirmed",
-			fmt.Sprintf("An apply at %s could not tell whether the API created the key %q, and the API no longer remembers that request "+
-				"(it does for 24 hours). The placeholder has been removed from the state, and the next plan creates a new key. %s",
-				p.AttemptedAt.Format(time.RFC3339), p.Name, lookFor))
+		diags.Append(p.unrecoverable("the API no longer remembers that request (it does for 24 hours)"))
 		return nil, false, diags
 	}
 	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: p.Name, ExpiresAt: p.ExpiresAt, IdempotencyKey: p.IdempotencyKey})
@@ -97,13 +92,19 @@ func (p pendingCreate) recover(ctx context.Context, client *astral.Client, now t
 	case errors.Is(err, astral.ErrInvalidRequest), errors.Is(err, astral.ErrIdempotencyConflict):
 		// A create that never arrived, sent too late for its expiry, is
 		// refused: no key exists to recover.
-		diags.AddWarning("API key creation could not be confirmed",
-			fmt.Sprintf("An apply at %s could not tell whether the API created the key %q, and the API refused the same request now (%s). "+
-				"The placeholder has been removed from the state, and the next plan creates a new key. %s",
-				p.AttemptedAt.Format(time.RFC3339), p.Name, err, lookFor))
+		diags.Append(p.unrecoverable(fmt.Sprintf("the API refused the same request now (%s)", err)))
 		return nil, false, diags
 	default:
 		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not confirm whether the API key %q was created", p.Name), err))
 		return nil, true, diags
 	}
+}
+
+// unrecoverable is the warning for a placeholder that is given up, and why.
+func (p pendingCreate) unrecoverable(why string) diag.Diagnostic {
+	return diag.NewWarningDiagnostic("API key creation could not be confirmed",
+		fmt.Sprintf("An apply at %s could not tell whether the API created the key %q, and %s. "+
+			"The placeholder has been removed from the state, and the next plan creates a new key. "+
+			"Look for an active key named %q created around %s (the astral_api_keys data source or Settings → Security in the app), then import it or revoke it.",
+			p.AttemptedAt.Format(time.RFC3339), p.Name, why, p.Name, p.AttemptedAt.Format(time.RFC3339)))
 }
