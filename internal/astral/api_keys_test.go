@@ -163,7 +163,7 @@ func TestAPIKeysAll(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		c, _ := newTestClient(t, h, func(cfg *Config) { cfg.MaxRetries = NoRetries })
+		c, _ := newTestClient(t, h, func(cfg *Config) { cfg.MaxRetries = new(0) })
 		var keys, errs int
 		for key, err := range c.APIKeys.All(context.Background()) {
 			if err != nil {

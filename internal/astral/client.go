@@ -23,16 +23,16 @@ import (
 // DefaultEndpoint is the base URL of the Astral API, without the /v1 prefix.
 const DefaultEndpoint = "https://api.astral.app"
 
-// NoRetries, as Config.MaxRetries, makes every call a single attempt. Zero
-// cannot say this because it selects the default.
-const NoRetries = -1
+// The defaults of Config, for callers that document or display them.
+const (
+	DefaultUserAgent      = "terraform-provider-astral/dev"
+	DefaultMaxRetries     = 4
+	DefaultRetryWaitMin   = 500 * time.Millisecond
+	DefaultRetryWaitMax   = 30 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+)
 
 const (
-	defaultUserAgent      = "terraform-provider-astral/dev"
-	defaultMaxRetries     = 4
-	defaultRetryWaitMin   = 500 * time.Millisecond
-	defaultRetryWaitMax   = 30 * time.Second
-	defaultRequestTimeout = 30 * time.Second
 
 	// maxResponseBytes bounds every response body. A full page of 100 keys
 	// is under 100 KiB, so a body near this size is not the Astral API and
@@ -46,27 +46,37 @@ type Config struct {
 	Endpoint string
 	// APIKey is the caller's secret (astral_live_ and 32 letters or digits).
 	APIKey string
-	// UserAgent is sent with every request; empty means
-	// "terraform-provider-astral/dev".
+	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
 	// HTTPClient is copied, never modified: the client sets its own Timeout
 	// (RequestTimeout) and does not follow redirects. Nil means a pooled
 	// client from go-cleanhttp.
 	HTTPClient *http.Client
-	// MaxRetries is the number of retries after the first attempt. Zero
-	// means 4; NoRetries (or any negative value) means none.
-	MaxRetries int
-	// RetryWaitMin is the shortest wait before a retry; zero means 500ms.
+	// MaxRetries is the number of retries after the first attempt: nil
+	// means DefaultMaxRetries, zero means none.
+	MaxRetries *int
+	// RetryWaitMin is the shortest wait before a retry; zero means
+	// DefaultRetryWaitMin.
 	RetryWaitMin time.Duration
 	// RetryWaitMax caps every single wait, a server's Retry-After included;
-	// zero means 30s.
+	// zero means DefaultRetryWaitMax.
 	RetryWaitMax time.Duration
 	// RequestTimeout bounds each attempt (not the whole call, which the
-	// context bounds); zero means 30s.
+	// context bounds); zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
-	// Logger, when set, receives one entry per attempt with the method, URL,
-	// attempt number, status and request id. It never sees a header or a body.
-	Logger retryablehttp.LeveledLogger
+	// Logger, when set, receives one entry per attempt (see Logger).
+	Logger Logger
+}
+
+// Logger receives one entry per attempt of a call, with the context of the
+// call, so that a logger carried by the context (such as Terraform's) can
+// write it. The key-value pairs are method, url, attempt, wait (the time
+// waited before this attempt), retry, and status and request_id when a
+// response arrived, or error when none did. No header or body is ever
+// logged. *slog.Logger implements it.
+type Logger interface {
+	DebugContext(ctx context.Context, msg string, args ...any)
+	WarnContext(ctx context.Context, msg string, args ...any)
 }
 
 // Client is a client of the Astral API. It is safe for concurrent use.
@@ -77,7 +87,7 @@ type Client struct {
 	base          *url.URL
 	authorization string
 	userAgent     string
-	logger        retryablehttp.LeveledLogger
+	logger        Logger
 	http          *retryablehttp.Client
 }
 
@@ -92,21 +102,28 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, err
 	}
 
-	retries := cfg.MaxRetries
-	switch {
-	case retries == 0:
-		retries = defaultMaxRetries
-	case retries < 0:
-		retries = 0
+	retries := DefaultMaxRetries
+	if cfg.MaxRetries != nil {
+		retries = *cfg.MaxRetries
 	}
-	waitMin := cmpOr(cfg.RetryWaitMin, defaultRetryWaitMin)
-	waitMax := cmpOr(cfg.RetryWaitMax, defaultRetryWaitMax)
-	timeout := cmpOr(cfg.RequestTimeout, defaultRequestTimeout)
-	if waitMin < 0 || waitMax < 0 || timeout < 0 {
-		return nil, errors.New("astral: RetryWaitMin, RetryWaitMax and RequestTimeout must not be negative")
+	waitMin := cmpOr(cfg.RetryWaitMin, DefaultRetryWaitMin)
+	waitMax := cmpOr(cfg.RetryWaitMax, DefaultRetryWaitMax)
+	timeout := cmpOr(cfg.RequestTimeout, DefaultRequestTimeout)
+	for _, f := range []struct {
+		field    string
+		negative bool
+	}{
+		{"MaxRetries", retries < 0},
+		{"RetryWaitMin", waitMin < 0},
+		{"RetryWaitMax", waitMax < 0},
+		{"RequestTimeout", timeout < 0},
+	} {
+		if f.negative {
+			return nil, invalidConfig(f.field, "it must not be negative")
+		}
 	}
 	if waitMin > waitMax {
-		return nil, fmt.Errorf("astral: RetryWaitMin (%s) must not exceed RetryWaitMax (%s)", waitMin, waitMax)
+		return nil, invalidConfig("RetryWaitMin", fmt.Sprintf("it (%s) must not exceed RetryWaitMax (%s)", waitMin, waitMax))
 	}
 
 	var hc *http.Client
@@ -124,7 +141,7 @@ func NewClient(cfg Config) (*Client, error) {
 	c := &Client{
 		base:          base,
 		authorization: "Bearer " + cfg.APIKey,
-		userAgent:     cmpOr(cfg.UserAgent, defaultUserAgent),
+		userAgent:     cmpOr(cfg.UserAgent, DefaultUserAgent),
 		logger:        cfg.Logger,
 	}
 	c.http = &retryablehttp.Client{
@@ -134,6 +151,13 @@ func NewClient(cfg Config) (*Client, error) {
 		RetryMax:     retries,
 		CheckRetry:   c.checkRetry,
 		Backoff:      backoff,
+		// Marks when each attempt starts, so that its log entry tells how
+		// long the call waited before it.
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, _ int) {
+			if st, _ := req.Context().Value(callKey{}).(*call); st != nil {
+				st.started = time.Now()
+			}
+		},
 		// The last response, not "giving up after N attempts", must reach
 		// the caller so that the API's code, message and request id survive.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
@@ -163,24 +187,24 @@ func parseEndpoint(raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("astral: the endpoint is not a valid URL: %w", err)
+		return nil, invalidConfig("Endpoint", "it is not a valid URL: "+err.Error())
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("astral: the endpoint %s must be an http or https URL, such as %s", u.Redacted(), DefaultEndpoint)
+		return nil, invalidConfig("Endpoint", fmt.Sprintf("%s must be an http or https URL, such as %s", u.Redacted(), DefaultEndpoint))
 	case u.Host == "":
-		return nil, fmt.Errorf("astral: the endpoint %s has no host", u.Redacted())
+		return nil, invalidConfig("Endpoint", u.Redacted()+" has no host")
 	case u.User != nil:
-		return nil, fmt.Errorf("astral: the endpoint %s must not contain user information; the API key is sent in the Authorization header", u.Redacted())
+		return nil, invalidConfig("Endpoint", u.Redacted()+" must not contain user information; the API key is sent in the Authorization header")
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("astral: the endpoint %s must not have a query or fragment", u.Redacted())
+		return nil, invalidConfig("Endpoint", u.Redacted()+" must not have a query or fragment")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
 	// Every route is under /v1, which the client adds; a /v1 here would make
 	// every call an unknown route, and an unknown route answers not_found.
 	if strings.HasSuffix(u.Path, "/v1") {
-		return nil, fmt.Errorf("astral: the endpoint %s must be the base URL without /v1, such as %s", u.Redacted(), DefaultEndpoint)
+		return nil, invalidConfig("Endpoint", fmt.Sprintf("%s must be the base URL without /v1, such as %s", u.Redacted(), DefaultEndpoint))
 	}
 	return u, nil
 }
@@ -199,6 +223,9 @@ type call struct {
 	method   string
 	url      string
 	attempts int
+	// started is when the current attempt began; ended, when the last
+	// one's outcome was known. The time between them is the wait.
+	started, ended time.Time
 }
 
 // response is a response body type that can tell whether it is complete.
@@ -279,15 +306,20 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return retry, err
 	}
 	st.attempts++
+	var wait time.Duration
+	if st.attempts > 1 {
+		wait = st.started.Sub(st.ended).Round(time.Millisecond)
+	}
+	st.ended = time.Now()
 	if c.logger != nil {
-		kv := []any{"method", st.method, "url", st.url, "attempt", st.attempts, "retry", retry}
+		kv := []any{"method", st.method, "url", st.url, "attempt", st.attempts, "wait", wait.String(), "retry", retry}
 		if resp != nil {
 			kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("X-Request-Id"))
 		}
 		if err != nil {
-			c.logger.Warn("astral: request failed", append(kv, "error", err.Error())...)
+			c.logger.WarnContext(ctx, "astral: request failed", append(kv, "error", err.Error())...)
 		} else {
-			c.logger.Debug("astral: response", kv...)
+			c.logger.DebugContext(ctx, "astral: response", kv...)
 		}
 	}
 	return retry, err

@@ -114,21 +114,23 @@ func TestNewClient(t *testing.T) {
 
 	t.Run("with an invalid configuration", func(t *testing.T) {
 		tests := []struct {
-			name    string
-			cfg     Config
-			wantErr string
-			wantIs  error
+			name      string
+			cfg       Config
+			wantErr   string
+			wantIs    error
+			wantField string
 		}{
-			{"when the endpoint is not a URL", Config{Endpoint: "http://[::1", APIKey: testSecret}, "not a valid URL", nil},
-			{"when the endpoint has another scheme", Config{Endpoint: "ftp://api.astral.app", APIKey: testSecret}, "must be an http or https URL", nil},
-			{"when the endpoint has no host", Config{Endpoint: "https://", APIKey: testSecret}, "has no host", nil},
-			{"when the endpoint carries credentials", Config{Endpoint: "https://me:" + testSecret + "@api.astral.app", APIKey: testSecret}, "must not contain user information", nil},
-			{"when the endpoint has a query", Config{Endpoint: "https://api.astral.app?x=1", APIKey: testSecret}, "must not have a query", nil},
-			{"when the endpoint ends in /v1", Config{Endpoint: "https://api.astral.app/v1/", APIKey: testSecret}, "without /v1", nil},
-			{"when the API key is empty", Config{}, "it is empty", ErrMalformedSecret},
-			{"when the API key is malformed", Config{APIKey: testSecret + "x"}, "exactly 32", ErrMalformedSecret},
-			{"when the waits are inverted", Config{APIKey: testSecret, RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond}, "must not exceed", nil},
-			{"when a wait is negative", Config{APIKey: testSecret, RetryWaitMin: -time.Second}, "must not be negative", nil},
+			{"when the endpoint is not a URL", Config{Endpoint: "http://[::1", APIKey: testSecret}, "not a valid URL", ErrInvalidConfig, "Endpoint"},
+			{"when the endpoint has another scheme", Config{Endpoint: "ftp://api.astral.app", APIKey: testSecret}, "must be an http or https URL", ErrInvalidConfig, "Endpoint"},
+			{"when the endpoint has no host", Config{Endpoint: "https://", APIKey: testSecret}, "has no host", ErrInvalidConfig, "Endpoint"},
+			{"when the endpoint carries credentials", Config{Endpoint: "https://me:" + testSecret + "@api.astral.app", APIKey: testSecret}, "must not contain user information", ErrInvalidConfig, "Endpoint"},
+			{"when the endpoint has a query", Config{Endpoint: "https://api.astral.app?x=1", APIKey: testSecret}, "must not have a query", ErrInvalidConfig, "Endpoint"},
+			{"when the endpoint ends in /v1", Config{Endpoint: "https://api.astral.app/v1/", APIKey: testSecret}, "without /v1", ErrInvalidConfig, "Endpoint"},
+			{"when the API key is empty", Config{}, "it is empty", ErrMalformedSecret, "APIKey"},
+			{"when the API key is malformed", Config{APIKey: testSecret + "x"}, "exactly 32", ErrMalformedSecret, "APIKey"},
+			{"when the waits are inverted", Config{APIKey: testSecret, RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond}, "must not exceed", ErrInvalidConfig, "RetryWaitMin"},
+			{"when a wait is negative", Config{APIKey: testSecret, RetryWaitMin: -time.Second}, "must not be negative", ErrInvalidConfig, "RetryWaitMin"},
+			{"when the retries are negative", Config{APIKey: testSecret, MaxRetries: new(-1)}, "must not be negative", ErrInvalidConfig, "MaxRetries"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -139,8 +141,12 @@ func TestNewClient(t *testing.T) {
 				if !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("error %q does not say %q", err, tt.wantErr)
 				}
-				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				if !errors.Is(err, tt.wantIs) {
 					t.Errorf("error %v is not %v", err, tt.wantIs)
+				}
+				var invalid *ValidationError
+				if !errors.As(err, &invalid) || invalid.Field != tt.wantField {
+					t.Errorf("error %v does not name the field %s", err, tt.wantField)
 				}
 				assertNoSecret(t, err.Error())
 			})
@@ -346,7 +352,7 @@ func TestRetries(t *testing.T) {
 				c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					requests.Add(1)
 					writeError(w, tt.status, tt.code, "the server's own words")
-				}), func(cfg *Config) { cfg.MaxRetries = 2 })
+				}), func(cfg *Config) { cfg.MaxRetries = new(2) })
 
 				_, err := c.APIKeys.Read(context.Background(), testKeyID)
 				var apiErr *APIError
@@ -388,12 +394,12 @@ func TestRetries(t *testing.T) {
 	t.Run("MaxRetries selects the number of attempts", func(t *testing.T) {
 		tests := []struct {
 			name         string
-			maxRetries   int
+			maxRetries   *int
 			wantRequests int32
 		}{
-			{"zero means the default of four retries", 0, 5},
-			{"NoRetries means one attempt", NoRetries, 1},
-			{"one means two attempts", 1, 2},
+			{"nil means the default of four retries", nil, DefaultMaxRetries + 1},
+			{"zero means one attempt", new(0), 1},
+			{"one means two attempts", new(1), 2},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -513,7 +519,7 @@ func TestConnectionErrors(t *testing.T) {
 		c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			requests.Add(1)
 			dropConnection(t, w)
-		}), func(cfg *Config) { cfg.MaxRetries = 2 })
+		}), func(cfg *Config) { cfg.MaxRetries = new(2) })
 		_, err := c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "a"})
 		var connErr *ConnectionError
 		if !errors.As(err, &connErr) {
@@ -541,7 +547,7 @@ func TestConnectionErrors(t *testing.T) {
 		}
 		endpoint := "http://" + ln.Addr().String()
 		ln.Close()
-		c, err := NewClient(Config{Endpoint: endpoint, APIKey: testSecret, MaxRetries: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+		c, err := NewClient(Config{Endpoint: endpoint, APIKey: testSecret, MaxRetries: new(1), RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -617,10 +623,13 @@ func (l *recordingLogger) record(level, msg string, kv ...any) {
 	l.entries = append(l.entries, b.String())
 }
 
-func (l *recordingLogger) Error(msg string, kv ...any) { l.record("ERROR", msg, kv...) }
-func (l *recordingLogger) Info(msg string, kv ...any)  { l.record("INFO", msg, kv...) }
-func (l *recordingLogger) Debug(msg string, kv ...any) { l.record("DEBUG", msg, kv...) }
-func (l *recordingLogger) Warn(msg string, kv ...any)  { l.record("WARN", msg, kv...) }
+func (l *recordingLogger) DebugContext(_ context.Context, msg string, kv ...any) {
+	l.record("DEBUG", msg, kv...)
+}
+
+func (l *recordingLogger) WarnContext(_ context.Context, msg string, kv ...any) {
+	l.record("WARN", msg, kv...)
+}
 
 func TestLogger(t *testing.T) {
 	logger := &recordingLogger{}
@@ -645,15 +654,19 @@ func TestLogger(t *testing.T) {
 	}
 	url := srv.URL + "/v1/api-keys"
 	wants := [][]string{
-		{"WARN ", "method=POST", "url=" + url, "attempt=1", "retry=true", "EOF"},
-		{"DEBUG ", "method=POST", "url=" + url, "attempt=2", "retry=true", "status=503", "request_id=" + testReqID},
-		{"DEBUG ", "method=POST", "url=" + url, "attempt=3", "retry=false", "status=201", "request_id=" + testReqID},
+		{"WARN ", "method=POST", "url=" + url, "attempt=1", "wait=0s ", "retry=true", "EOF"},
+		{"DEBUG ", "method=POST", "url=" + url, "attempt=2", "wait=", "retry=true", "status=503", "request_id=" + testReqID},
+		{"DEBUG ", "method=POST", "url=" + url, "attempt=3", "wait=", "retry=false", "status=201", "request_id=" + testReqID},
 	}
 	for i, entry := range logger.entries {
 		for _, want := range wants[i] {
 			if !strings.Contains(entry, want) {
 				t.Errorf("log entry %d %q lacks %q", i+1, entry, want)
 			}
+		}
+		// A retry waits at least RetryWaitMin, a millisecond in newTestClient.
+		if i > 0 && strings.Contains(entry, "wait=0s ") {
+			t.Errorf("log entry %d %q does not show the wait before its attempt", i+1, entry)
 		}
 		assertNoSecret(t, entry)
 		if strings.Contains(entry, key.Secret) {
@@ -687,7 +700,7 @@ func TestNoSecretInErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			logger := &recordingLogger{}
 			c, _ := newTestClient(t, tt.handler, func(cfg *Config) {
-				cfg.MaxRetries = 1
+				cfg.MaxRetries = new(1)
 				cfg.Logger = logger
 			})
 			_, err := c.APIKeys.Read(context.Background(), testKeyID)

@@ -10,8 +10,9 @@ import (
 )
 
 // Sentinels for errors.Is. An *APIError matches the ones its code or status
-// names (see APIError.Is); ErrMalformedSecret and ErrInvalidKeyID come from
-// checks made before any request.
+// names (see APIError.Is); a *ValidationError matches ErrInvalidConfig,
+// ErrMalformedSecret, ErrInvalidKeyID or ErrInvalidOption, from checks made
+// before any request.
 var (
 	ErrNotFound            = errors.New("astral: not found")
 	ErrUnauthenticated     = errors.New("astral: unauthenticated")
@@ -25,7 +26,32 @@ var (
 	ErrServer              = errors.New("astral: server error")
 	ErrMalformedSecret     = errors.New("astral: malformed API key secret")
 	ErrInvalidKeyID        = errors.New("astral: invalid API key ID")
+	ErrInvalidConfig       = errors.New("astral: invalid configuration")
+	ErrInvalidOption       = errors.New("astral: invalid option")
 )
+
+// ValidationError is a value the client refuses before sending anything: a
+// field of Config (by NewClient), a secret (ValidateSecret), a key ID
+// (ValidateKeyID) or an option of a call. Reason says what is wrong in words
+// that fit after "the endpoint is not usable: "; it never quotes a secret.
+type ValidationError struct {
+	// Field names the value: a field of Config or of an options struct
+	// ("Endpoint", "APIKey", "IdempotencyKey"), or "id" for a key ID.
+	Field  string
+	Reason string
+	// kind is the sentinel the error matches.
+	kind error
+}
+
+func (e *ValidationError) Error() string {
+	return e.kind.Error() + ": " + e.Field + ": " + e.Reason
+}
+
+func (e *ValidationError) Unwrap() error { return e.kind }
+
+func invalidConfig(field, reason string) *ValidationError {
+	return &ValidationError{Field: field, Reason: reason, kind: ErrInvalidConfig}
+}
 
 // The API's error codes.
 const (
@@ -34,7 +60,6 @@ const (
 	CodePlanUpgradeRequired = "plan_upgrade_required"
 	CodeInsufficientRole    = "insufficient_role"
 	CodeNotFound            = "not_found"
-	CodeMethodNotAllowed    = "method_not_allowed"
 	CodeIdempotencyConflict = "idempotency_conflict"
 	CodeRequestTooLarge     = "request_too_large"
 	CodeRateLimited         = "rate_limited"

@@ -30,7 +30,7 @@ func TestAPIErrorIs(t *testing.T) {
 		{"a caller who is not head coach", 403, CodeInsufficientRole, []error{ErrForbidden, ErrInsufficientRole}},
 		{"a missing key", 404, CodeNotFound, []error{ErrNotFound}},
 		{"a proxy's 404 page", 404, CodeUnexpectedResponse, nil},
-		{"a method the route lacks", 405, CodeMethodNotAllowed, nil},
+		{"a method the route lacks", 405, "method_not_allowed", nil},
 		{"a reused Idempotency-Key", 409, CodeIdempotencyConflict, []error{ErrIdempotencyConflict}},
 		{"a body too large", 413, CodeRequestTooLarge, []error{ErrRequestTooLarge}},
 		{"a proxy's 413 page", 413, CodeUnexpectedResponse, []error{ErrRequestTooLarge}},
@@ -224,7 +224,7 @@ func TestUnusableResponses(t *testing.T) {
 			c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				requests.Add(1)
 				tt.handler(w, r)
-			}), func(cfg *Config) { cfg.MaxRetries = NoRetries })
+			}), func(cfg *Config) { cfg.MaxRetries = new(0) })
 			call := tt.call
 			if call == nil {
 				call = func(c *Client) error {

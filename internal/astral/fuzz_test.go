@@ -35,7 +35,7 @@ func fuzzClient(t *testing.T, status int, body []byte) *Client {
 	c, err := NewClient(Config{
 		Endpoint:   "https://api.astral.test",
 		APIKey:     fuzzSecret,
-		MaxRetries: NoRetries,
+		MaxRetries: new(0),
 		HTTPClient: &http.Client{Transport: answer{status, body}},
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func newClient(t testing.TB, env *sandboxtest.Env, secret string, configure ...f
 		Endpoint:     env.URL,
 		APIKey:       secret,
 		UserAgent:    "terraform-provider-astral/test",
-		MaxRetries:   10,
+		MaxRetries:   new(10),
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
 	}
@@ -713,7 +713,7 @@ func TestSandboxRetries(t *testing.T) {
 	t.Run("under the server's rate limit it waits and succeeds", func(t *testing.T) {
 		env := sandboxtest.Start(t, seeded)
 		client := newClient(t, env, env.HeadCoachKey, func(cfg *astral.Config) {
-			cfg.MaxRetries = 50
+			cfg.MaxRetries = new(50)
 			cfg.RetryWaitMax = 20 * time.Millisecond // caps the server's Retry-After: 1
 		})
 		env.Server.SetFaults(sandbox.Faults{RateLimitPerSecond: 100})
@@ -730,7 +730,7 @@ func TestSandboxRetries(t *testing.T) {
 
 	t.Run("when retries run out the server's error survives", func(t *testing.T) {
 		env := sandboxtest.Start(t, seeded)
-		client := newClient(t, env, env.HeadCoachKey, func(cfg *astral.Config) { cfg.MaxRetries = 2 })
+		client := newClient(t, env, env.HeadCoachKey, func(cfg *astral.Config) { cfg.MaxRetries = new(2) })
 		env.Server.SetFaults(sandbox.Faults{ErrorRate: 1, ErrorStatus: 503})
 		env.Server.ResetStats()
 		_, err := client.APIKeys.ListAll(ctx)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -61,8 +60,12 @@ func endpointOf(rawURL string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// reason is the text of an error that wraps sentinel, without the
-// sentinel's own text, for a message that already says what failed.
-func reason(err, sentinel error) string {
-	return strings.TrimPrefix(err.Error(), sentinel.Error()+": ")
+// validationReason is what is wrong with a value the client refused before
+// any request, in words for a message that already names the value.
+func validationReason(err error) string {
+	var invalid *astral.ValidationError
+	if errors.As(err, &invalid) {
+		return invalid.Reason
+	}
+	return err.Error()
 }

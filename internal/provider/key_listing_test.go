@@ -222,7 +222,7 @@ func TestReadAPIKeyListingError(t *testing.T) {
 	e := newTestAccEnv(t)
 	keys := createKeys(t, e, 4)
 	client, err := astral.NewClient(astral.Config{
-		Endpoint: e.URL, APIKey: e.HeadCoachKey, MaxRetries: astral.NoRetries,
+		Endpoint: e.URL, APIKey: e.HeadCoachKey, MaxRetries: new(0),
 		HTTPClient: &http.Client{Transport: failLists{}},
 	})
 	if err != nil {

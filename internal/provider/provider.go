@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,11 +35,6 @@ var (
 const (
 	envEndpoint = "ASTRAL_ENDPOINT"
 	envAPIKey   = "ASTRAL_API_KEY" //nolint:gosec // the variable's name, not a credential
-)
-
-const (
-	defaultMaxRetries     = 4
-	defaultRequestTimeout = 30 * time.Second
 )
 
 type astralProvider struct {
@@ -95,13 +91,13 @@ func (p *astralProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "How many times a request is retried after a connection failure, " +
 					"a rate limit (`429`) or a server error (`500`, `502`, `503`, `504`). " +
-					"Between 0 and 10; defaults to 4. Other errors are never retried, and a retried create never makes a second key.",
+					"Between 0 and 10; defaults to " + strconv.Itoa(astral.DefaultMaxRetries) + ". Other errors are never retried, and a retried create never makes a second key.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "How long one attempt of a request may take, as a Go duration such as `30s` or `1m30s`. " +
-					"Must be positive; defaults to `30s`.",
+					"Must be positive; defaults to `" + astral.DefaultRequestTimeout.String() + "`.",
 				Optional:   true,
 				CustomType: timetypes.GoDurationType{},
 				Validators: []validator.String{positiveDurationValidator{}},
@@ -143,7 +139,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if err != nil {
 		// The key and the numbers are already checked: what is left is the endpoint's URL.
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid Astral endpoint",
-			"The endpoint is not usable: "+strings.TrimPrefix(err.Error(), "astral: the endpoint ")+". "+
+			"The endpoint is not usable: "+validationReason(err)+". "+
 				"Set endpoint (or "+envEndpoint+") to the API's base URL, such as "+astral.DefaultEndpoint+".")
 		return
 	}
@@ -175,8 +171,9 @@ func clientConfig(config providerModel, version string, diags *diag.Diagnostics)
 		Endpoint:       stringOrEnv(config.Endpoint, envEndpoint, astral.DefaultEndpoint),
 		APIKey:         stringOrEnv(config.APIKey, envAPIKey, ""),
 		UserAgent:      "terraform-provider-astral/" + version,
-		MaxRetries:     defaultMaxRetries,
-		RequestTimeout: defaultRequestTimeout,
+		MaxRetries:     new(astral.DefaultMaxRetries),
+		RequestTimeout: astral.DefaultRequestTimeout,
+		Logger:         tflogLogger{},
 	}
 
 	if host, ok := plainHTTPHost(cfg.Endpoint); ok {
@@ -199,15 +196,12 @@ func clientConfig(config providerModel, version string, diags *diag.Diagnostics)
 		// The error describes the format without quoting the value.
 		diags.AddError("Malformed Astral API key",
 			"The API key set by "+apiKeySource(config)+" is not an Astral API key secret: "+
-				reason(err, astral.ErrMalformedSecret)+". "+
+				validationReason(err)+". "+
 				"Copy the secret shown when the key was created (astral_live_ followed by 32 letters or digits).")
 	}
 
 	if !config.MaxRetries.IsNull() {
-		cfg.MaxRetries = int(config.MaxRetries.ValueInt64())
-		if cfg.MaxRetries == 0 {
-			cfg.MaxRetries = astral.NoRetries
-		}
+		cfg.MaxRetries = new(int(config.MaxRetries.ValueInt64()))
 	}
 	if !config.RequestTimeout.IsNull() {
 		// The attribute's validators have already accepted the value.

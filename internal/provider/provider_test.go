@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func newTestAccEnv(t *testing.T) *testAccEnv {
 // attempt per call: the sandbox injects no faults unless a test asks.
 func newTestClient(t *testing.T, url, apiKey string) *astral.Client {
 	t.Helper()
-	client, err := astral.NewClient(astral.Config{Endpoint: url, APIKey: apiKey, MaxRetries: astral.NoRetries})
+	client, err := astral.NewClient(astral.Config{Endpoint: url, APIKey: apiKey, MaxRetries: new(0)})
 	if err != nil {
 		t.Fatalf("client of the sandbox: %v", err)
 	}
@@ -88,7 +89,6 @@ func (e *testAccEnv) TestCase(t *testing.T, steps ...resource.TestStep) resource
 	}
 }
 
-// CreateKey creates a key through the API, outside Terraform.
 // expectPlanError plans hcl with the head coach's provider and expects an
 // error whose text holds each of want.
 func (e *testAccEnv) expectPlanError(t *testing.T, hcl string, want ...string) {
@@ -103,6 +103,7 @@ func (e *testAccEnv) expectPlanError(t *testing.T, hcl string, want ...string) {
 	})
 }
 
+// CreateKey creates a key through the API, outside Terraform.
 func (e *testAccEnv) CreateKey(t *testing.T, name string, expiresAt *time.Time) *astral.APIKey {
 	t.Helper()
 	key, err := e.Client.APIKeys.Create(t.Context(), astral.APIKeyCreateOptions{Name: name, ExpiresAt: expiresAt})
@@ -337,43 +338,43 @@ func TestClientConfig(t *testing.T) {
 		{
 			name:   "arguments",
 			config: providerModel{Endpoint: str("https://astral.example.com"), APIKey: str(configKey), MaxRetries: types.Int64Value(7), RequestTimeout: timetypes.NewGoDurationValueFromStringMust("1m30s")},
-			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: 7, RequestTimeout: 90 * time.Second},
+			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: new(7), RequestTimeout: 90 * time.Second},
 		},
 		{
 			name: "environment",
 			env:  map[string]string{envEndpoint: "https://env.example.com", envAPIKey: envKey},
-			want: astral.Config{Endpoint: "https://env.example.com", APIKey: envKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+			want: astral.Config{Endpoint: "https://env.example.com", APIKey: envKey, MaxRetries: new(4), RequestTimeout: 30 * time.Second},
 		},
 		{
 			name:   "arguments win",
 			config: providerModel{Endpoint: str("https://astral.example.com"), APIKey: str(configKey)},
 			env:    map[string]string{envEndpoint: "https://env.example.com", envAPIKey: envKey},
-			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: new(4), RequestTimeout: 30 * time.Second},
 		},
 		{
 			name:   "default endpoint",
 			config: providerModel{APIKey: str(configKey)},
-			want:   astral.Config{Endpoint: "https://api.astral.app", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+			want:   astral.Config{Endpoint: "https://api.astral.app", APIKey: configKey, MaxRetries: new(4), RequestTimeout: 30 * time.Second},
 		},
 		{
 			name:   "no retries",
 			config: providerModel{APIKey: str(configKey), MaxRetries: types.Int64Value(0)},
-			want:   astral.Config{Endpoint: "https://api.astral.app", APIKey: configKey, MaxRetries: astral.NoRetries, RequestTimeout: 30 * time.Second},
+			want:   astral.Config{Endpoint: "https://api.astral.app", APIKey: configKey, MaxRetries: new(0), RequestTimeout: 30 * time.Second},
 		},
 		{
 			name:   "http on loopback",
 			config: providerModel{Endpoint: str("http://127.0.0.1:8790"), APIKey: str(configKey)},
-			want:   astral.Config{Endpoint: "http://127.0.0.1:8790", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+			want:   astral.Config{Endpoint: "http://127.0.0.1:8790", APIKey: configKey, MaxRetries: new(4), RequestTimeout: 30 * time.Second},
 		},
 		{
 			name:   "http on localhost",
 			config: providerModel{Endpoint: str("http://LocalHost:8790"), APIKey: str(configKey)},
-			want:   astral.Config{Endpoint: "http://LocalHost:8790", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+			want:   astral.Config{Endpoint: "http://LocalHost:8790", APIKey: configKey, MaxRetries: new(4), RequestTimeout: 30 * time.Second},
 		},
 		{
 			name:   "http on IPv6 loopback",
 			config: providerModel{Endpoint: str("http://[::1]:8790"), APIKey: str(configKey)},
-			want:   astral.Config{Endpoint: "http://[::1]:8790", APIKey: configKey, MaxRetries: 4, RequestTimeout: 30 * time.Second},
+			want:   astral.Config{Endpoint: "http://[::1]:8790", APIKey: configKey, MaxRetries: new(4), RequestTimeout: 30 * time.Second},
 		},
 		{
 			name:        "http on a network address",
@@ -428,7 +429,8 @@ func TestClientConfig(t *testing.T) {
 					t.Fatalf("unexpected errors: %v", diags)
 				}
 				tt.want.UserAgent = "terraform-provider-astral/1.2.3"
-				if got != tt.want {
+				tt.want.Logger = tflogLogger{}
+				if !reflect.DeepEqual(got, tt.want) {
 					t.Errorf("got %+v\nwant %+v", got, tt.want)
 				}
 				return

@@ -533,7 +533,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if err := astral.ValidateKeyID(req.ID); err != nil {
 		resp.Diagnostics.AddError("Invalid API key ID",
-			"The import ID must be the ID of an API key: "+reason(err, astral.ErrInvalidKeyID)+". "+
+			"The import ID must be the ID of an API key: "+validationReason(err)+". "+
 				"The Astral app shows a key's ID in Settings → Security, and the astral_api_keys data source lists them.")
 		return
 	}

@@ -187,7 +187,7 @@ func TestClientLogNeverHoldsSecrets(t *testing.T) {
 	env := newTestAccEnv(t)
 	var clientLog syncBuffer
 	client, err := astral.NewClient(astral.Config{
-		Endpoint: env.URL, APIKey: env.HeadCoachKey, MaxRetries: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
+		Endpoint: env.URL, APIKey: env.HeadCoachKey, MaxRetries: new(2), RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&clientLog, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -106,7 +106,7 @@ func startSandbox(ctx context.Context, bin, dir string) (*sandbox, error) {
 		return nil, fmt.Errorf("%s names no head coach key or no admin token", credPath)
 	}
 	// The checks must not hide a fault behind a retry.
-	s.client, err = astral.NewClient(astral.Config{Endpoint: s.endpoint, APIKey: s.headCoach, MaxRetries: astral.NoRetries})
+	s.client, err = astral.NewClient(astral.Config{Endpoint: s.endpoint, APIKey: s.headCoach, MaxRetries: new(0)})
 	if err != nil {
 		s.stop()
 		return nil, err
