@@ -24,6 +24,7 @@ func (s *Server) newV1Routes() []route {
 			http.MethodGet:    s.getKey,
 			http.MethodDelete: s.revokeKey,
 		}),
+		newRoute("/v1/me", map[string]handler{http.MethodGet: s.me}),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func TestCreate(t *testing.T) {
 			t.Errorf("secret_hint %q is not the last four characters of the secret", k.SecretHint)
 		}
 		head := env.Org.Member(sandbox.RoleHeadCoach)
-		want := keyObject{ID: k.ID, Name: "  Roster <sync> script ", Status: "active", SecretHint: k.SecretHint,
+		want := keyObject{ID: k.ID, OrganizationID: env.Org.ID, Name: "  Roster <sync> script ", Status: "active", SecretHint: k.SecretHint,
 			Secret: k.Secret, CreatedAt: "2026-11-25T09:30:00Z", ExpiresAt: ptr("2027-02-23T00:00:00.25Z")}
 		want.CreatedBy.ID, want.CreatedBy.Name = head.ID, head.Name
 		if !equalKeys(k, want) {
@@ -53,14 +54,14 @@ func TestCreate(t *testing.T) {
 		if err := json.Unmarshal(r.body, &fields); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{"id", "name", "status", "secret_hint", "secret", "created_at", "created_by",
+		for _, f := range []string{"id", "organization_id", "name", "status", "secret_hint", "secret", "created_at", "created_by",
 			"expires_at", "revoked_at", "last_used_at"} {
 			if _, ok := fields[f]; !ok {
 				t.Errorf("field %q missing", f)
 			}
 		}
-		if len(fields) != 10 {
-			t.Errorf("%d fields, want 10", len(fields))
+		if len(fields) != 11 {
+			t.Errorf("%d fields, want 11", len(fields))
 		}
 	})
 
@@ -355,4 +356,57 @@ func equalKeys(a, b keyObject) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
+}
+
+// TestOrganizationID checks that every answer holding a key names the key's
+// organization, for two organizations side by side.
+func TestOrganizationID(t *testing.T) {
+	env := sandboxtest.Start(t)
+	other, err := env.Server.CreateOrganization(context.Background(), "Other Club", sandbox.PlanTeam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, org := range []*sandbox.Organization{env.Org, other} {
+		secret := org.Member(sandbox.RoleHeadCoach).APIKey
+		call := func(method, path, body string, header map[string]string) *response {
+			t.Helper()
+			return do(t, env.URL, request{method: method, path: path, auth: bearer(secret), body: body, header: header})
+		}
+		idem := map[string]string{"Idempotency-Key": "org-id"}
+		created := call(http.MethodPost, "/v1/api-keys", `{"name":"scoped"}`, idem)
+		expectStatus(t, created, http.StatusCreated)
+		id := created.key(t).ID
+		replayed := call(http.MethodPost, "/v1/api-keys", `{"name":"scoped"}`, idem)
+		expectStatus(t, replayed, http.StatusCreated)
+		read := call(http.MethodGet, "/v1/api-keys/"+id, "", nil)
+		expectStatus(t, read, http.StatusOK)
+		revoked := call(http.MethodDelete, "/v1/api-keys/"+id, "", nil)
+		expectStatus(t, revoked, http.StatusOK)
+		whoAmI := call(http.MethodGet, "/v1/me", "", nil)
+		expectStatus(t, whoAmI, http.StatusOK)
+		var ident identityObject
+		if err := json.Unmarshal(whoAmI.body, &ident); err != nil {
+			t.Fatal(err)
+		}
+		var meKey keyObject
+		if err := json.Unmarshal(ident.APIKey, &meKey); err != nil {
+			t.Fatal(err)
+		}
+
+		got := map[string]string{
+			"create":     created.key(t).OrganizationID,
+			"replay":     replayed.key(t).OrganizationID,
+			"read":       read.key(t).OrganizationID,
+			"revoke":     revoked.key(t).OrganizationID,
+			"GET /v1/me": meKey.OrganizationID,
+		}
+		for i, k := range listAll(t, env.URL, secret, 2) {
+			got["list item "+strconv.Itoa(i)] = k.OrganizationID
+		}
+		for answer, orgID := range got {
+			if orgID != org.ID {
+				t.Errorf("%s: %s answers organization_id %q, want %q", org.Name, answer, orgID, org.ID)
+			}
+		}
+	}
 }

@@ -15,11 +15,13 @@ import (
 // writes it again.
 const lastUsedResolution = 60 * time.Second
 
-// principal is the caller of an authorised /v1 request.
+// principal is the caller of an authenticated /v1 request.
 type principal struct {
 	keyID    string
 	orgID    string
 	memberID string
+	role     Role
+	plan     Plan
 	secret   string // the presented secret, to derive idempotency replay keys
 	now      time.Time
 }
@@ -27,6 +29,47 @@ type principal struct {
 // authorize runs the contract's checks in order: 401, 403 plan, 403 role,
 // 429. Plan and role are read on every request.
 func (s *Server) authorize(r *http.Request, ex *exchange) (*principal, *apiError) {
+	p, e := s.authenticate(r, ex)
+	if e != nil {
+		return nil, e
+	}
+	if p.plan == PlanFree {
+		return nil, s.refuse(ex, p, &apiError{status: http.StatusForbidden, code: "plan_upgrade_required",
+			message: "API keys need the coach plan or higher; this organization is on the free plan"})
+	}
+	if p.role != RoleHeadCoach {
+		return nil, s.refuse(ex, p, &apiError{status: http.StatusForbidden, code: "insufficient_role",
+			message: "only the organization's head coach can manage API keys"})
+	}
+	if e := s.limit(ex, p); e != nil {
+		return nil, e
+	}
+	return p, nil
+}
+
+// refuse answers e for a key refused before the rate limit: the request
+// spends nothing, but its answer still shows the key's bucket, as every
+// answer to a limited key does.
+func (s *Server) refuse(ex *exchange, p *principal, e *apiError) *apiError {
+	ex.quota = s.limiter.peek(p.keyID, p.now)
+	return e
+}
+
+// limit spends a request of the caller's bucket (check 4) and keeps the
+// bucket's quota for the answer's headers.
+func (s *Server) limit(ex *exchange, p *principal) *apiError {
+	q := s.limiter.take(p.keyID, p.now)
+	ex.quota = q
+	if q != nil && q.retryAfter > 0 {
+		return &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
+			message: "too many requests for this API key; retry after the Retry-After seconds", retryAfter: q.retryAfter}
+	}
+	return nil
+}
+
+// authenticate runs check 1 alone and records the use of the key: every
+// request that passes it is a use, whatever the later checks say.
+func (s *Server) authenticate(r *http.Request, ex *exchange) (*principal, *apiError) {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 {
 		return nil, errUnauthenticated("missing Authorization header; send Authorization: Bearer <API key>")
@@ -47,10 +90,9 @@ func (s *Server) authorize(r *http.Request, ex *exchange) (*principal, *apiError
 		storedHash        []byte
 		revoked, lastUsed sql.NullInt64
 		expS, expNS       sql.NullInt64
-		role, plan        string
 	)
 	err := s.st.authenticate.QueryRowContext(r.Context(), hash).Scan(&p.keyID, &p.orgID, &p.memberID, &storedHash,
-		&revoked, &expS, &expNS, &lastUsed, &role, &plan)
+		&revoked, &expS, &expNS, &lastUsed, &p.role, &p.plan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notValid
 	}
@@ -69,18 +111,6 @@ func (s *Server) authorize(r *http.Request, ex *exchange) (*principal, *apiError
 		if _, err := s.st.touch.ExecContext(r.Context(), now.Unix(), p.keyID, now.Add(-lastUsedResolution).Unix()); err != nil {
 			return nil, s.internal(r, "record key use", err)
 		}
-	}
-	if Plan(plan) == PlanFree {
-		return nil, &apiError{status: http.StatusForbidden, code: "plan_upgrade_required",
-			message: "API keys need the coach plan or higher; this organization is on the free plan"}
-	}
-	if Role(role) != RoleHeadCoach {
-		return nil, &apiError{status: http.StatusForbidden, code: "insufficient_role",
-			message: "only the organization's head coach can manage API keys"}
-	}
-	if wait, ok := s.limiter.take(p.keyID, now); !ok {
-		return nil, &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
-			message: "too many requests for this API key; retry after the Retry-After seconds", retryAfter: wait}
 	}
 	return &p, nil
 }

@@ -67,13 +67,14 @@ type errorEnvelope struct {
 }
 
 type keyObject struct {
-	ID         string  `json:"id"`
-	Name       string  `json:"name"`
-	Status     string  `json:"status"`
-	SecretHint string  `json:"secret_hint"`
-	Secret     *string `json:"secret"`
-	CreatedAt  string  `json:"created_at"`
-	CreatedBy  struct {
+	ID             string  `json:"id"`
+	OrganizationID string  `json:"organization_id"`
+	Name           string  `json:"name"`
+	Status         string  `json:"status"`
+	SecretHint     string  `json:"secret_hint"`
+	Secret         *string `json:"secret"`
+	CreatedAt      string  `json:"created_at"`
+	CreatedBy      struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"created_by"`

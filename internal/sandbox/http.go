@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // apiError is an error answer in the contract's envelope.
@@ -51,16 +52,21 @@ type exchange struct {
 	requestID string
 	route     string // route pattern, empty when none matched
 	keyID     string // calling key, once authenticated
+	quota     *quota // calling key's rate limit, when one applies
 	status    int
 	dropped   bool
 }
 
 // responseWriter records the status for the log line and, for /v1, counts
 // it before the client can see it, so stats read after a response include
-// it. Unwrap lets http.ResponseController reach the connection to drop it.
+// it. It adds the headers every answer carries as it is sent: Date from the
+// server's clock (net/http would otherwise stamp the wall clock) and the
+// caller's rate limit. Unwrap lets http.ResponseController reach the
+// connection to drop it.
 type responseWriter struct {
 	http.ResponseWriter
 	ex    *exchange
+	now   func() time.Time
 	stats *statsCounter // nil outside /v1
 }
 
@@ -69,6 +75,11 @@ func (w *responseWriter) WriteHeader(status int) {
 		w.ex.status = status
 		if w.stats != nil {
 			w.stats.response(strconv.Itoa(status))
+		}
+		h := w.Header()
+		h.Set("Date", w.now().Format(http.TimeFormat))
+		if w.ex.quota != nil {
+			w.ex.quota.setHeaders(h)
 		}
 	}
 	w.ResponseWriter.WriteHeader(status)

@@ -106,6 +106,7 @@ func TestRateLimiter(t *testing.T) {
 		{"no limit", 0, []time.Duration{0, 0, 0}, []int{0, 0, 0}},
 		{"burst of the rate", 3, []time.Duration{0, 0, 0, 0}, []int{0, 0, 0, 1}},
 		{"fractional rate has a burst of 1", 0.5, []time.Duration{0, 0, time.Second, 2 * time.Second}, []int{0, 2, 1, 0}},
+		{"fractional rate above 1 has a burst of its whole part", 2.5, []time.Duration{0, 0, 0, 400 * time.Millisecond}, []int{0, 0, 1, 0}},
 		{"refill stops at the burst", 2, []time.Duration{0, 0, time.Hour, time.Hour, time.Hour}, []int{0, 0, 0, 0, 1}},
 	}
 	for _, tt := range tests {
@@ -113,9 +114,70 @@ func TestRateLimiter(t *testing.T) {
 			var l rateLimiter
 			l.setRate(tt.rate)
 			for i, d := range tt.steps {
-				wait, ok := l.take("key", t0.Add(d))
-				if got := map[bool]int{true: 0, false: wait}[ok]; got != tt.want[i] {
+				var got int
+				if q := l.take("key", t0.Add(d)); q != nil {
+					got = q.retryAfter
+				}
+				if got != tt.want[i] {
 					t.Fatalf("request %d at +%v: %d, want %d", i, d, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestQuota(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	type step struct {
+		at   time.Duration
+		peek bool
+		want quota
+	}
+	tests := []struct {
+		name  string
+		rate  float64
+		steps []step
+	}{
+		{"a fresh bucket spends its first token", 2, []step{
+			{0, false, quota{burst: 2, rate: 2, remaining: 1, reset: 1}},
+		}},
+		{"an empty bucket refuses and says when it is full", 2, []step{
+			{0, false, quota{burst: 2, rate: 2, remaining: 1, reset: 1}},
+			{0, false, quota{burst: 2, rate: 2, remaining: 0, reset: 1}},
+			{0, false, quota{burst: 2, rate: 2, remaining: 0, reset: 1, retryAfter: 1}},
+		}},
+		{"a peek spends nothing", 2, []step{
+			{0, true, quota{burst: 2, rate: 2, remaining: 2, reset: 0}},
+			{0, false, quota{burst: 2, rate: 2, remaining: 1, reset: 1}},
+			{0, true, quota{burst: 2, rate: 2, remaining: 1, reset: 1}},
+		}},
+		{"remaining counts whole requests, reset rounds up", 4, []step{
+			{0, false, quota{burst: 4, rate: 4, remaining: 3, reset: 1}},
+			{0, false, quota{burst: 4, rate: 4, remaining: 2, reset: 1}},
+			{0, false, quota{burst: 4, rate: 4, remaining: 1, reset: 1}},
+			{0, false, quota{burst: 4, rate: 4, remaining: 0, reset: 1}},
+			{100 * time.Millisecond, true, quota{burst: 4, rate: 4, remaining: 0, reset: 1}},
+			{250 * time.Millisecond, true, quota{burst: 4, rate: 4, remaining: 1, reset: 1}},
+			{time.Second, true, quota{burst: 4, rate: 4, remaining: 4, reset: 0}},
+		}},
+		{"a slow rate resets in many seconds", 0.25, []step{
+			{0, false, quota{burst: 1, rate: 0.25, remaining: 0, reset: 4}},
+			{time.Second, false, quota{burst: 1, rate: 0.25, remaining: 0, reset: 3, retryAfter: 3}},
+			{4 * time.Second, false, quota{burst: 1, rate: 0.25, remaining: 0, reset: 4}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l rateLimiter
+			l.setRate(tt.rate)
+			for i, s := range tt.steps {
+				spend := l.take
+				if s.peek {
+					spend = l.peek
+				}
+				q := spend("key", t0.Add(s.at))
+				if *q != s.want {
+					t.Fatalf("step %d at +%v: %+v, want %+v", i, s.at, *q, s.want)
 				}
 			}
 		})

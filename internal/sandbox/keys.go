@@ -7,10 +7,13 @@ import (
 	"time"
 )
 
+// keyColumns are the columns scanKey reads, from api_keys k joined with the
+// members m who created them.
+const keyColumns = `k.id, k.org_id, k.name, k.secret_hint, k.created_at, k.member_id, m.name,
+	k.expires_at_s, k.expires_at_ns, k.revoked_at, k.last_used_at`
+
 // keySelect reads a key with the name of the member who created it.
-const keySelect = `SELECT k.id, k.name, k.secret_hint, k.created_at, k.member_id, m.name,
-	k.expires_at_s, k.expires_at_ns, k.revoked_at, k.last_used_at
-	FROM api_keys k JOIN members m ON m.id = k.member_id `
+const keySelect = `SELECT ` + keyColumns + ` FROM api_keys k JOIN members m ON m.id = k.member_id `
 
 // notExpired is true for a key whose expires_at is null or after the instant
 // given as the (seconds, seconds, nanoseconds) arguments.
@@ -24,6 +27,7 @@ type statements struct {
 	getKey       *sql.Stmt
 	listKeys     *sql.Stmt
 	revokeKey    *sql.Stmt
+	whoAmI       *sql.Stmt
 	getRecord    *sql.Stmt
 	insertRecord *sql.Stmt
 	purgeRecords *sql.Stmt
@@ -46,6 +50,9 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 		{&st.listKeys, keySelect + `WHERE k.org_id = ? AND k.revoked_at IS NULL AND (k.created_at, k.id) > (?, ?) AND ` +
 			notExpired + ` ORDER BY k.created_at, k.id LIMIT ?`},
 		{&st.revokeKey, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL`},
+		{&st.whoAmI, `SELECT ` + keyColumns + `, m.role, o.name, o.plan
+			FROM api_keys k JOIN members m ON m.id = k.member_id JOIN organizations o ON o.id = k.org_id
+			WHERE k.id = ?`},
 		{&st.getRecord, `SELECT fingerprint, created_key_id, sealed FROM idempotency_records
 			WHERE caller_key_id = ? AND key_hash = ? AND created_at > ?`},
 		{&st.insertRecord, `INSERT INTO idempotency_records (caller_key_id, key_hash, fingerprint, created_key_id, sealed, created_at)
@@ -63,7 +70,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{st.authenticate, st.touch, st.insertKey, st.getKey, st.listKeys,
-		st.revokeKey, st.getRecord, st.insertRecord, st.purgeRecords} {
+		st.revokeKey, st.whoAmI, st.getRecord, st.insertRecord, st.purgeRecords} {
 		s.Close()
 	}
 }
@@ -71,7 +78,8 @@ func (st *statements) close() {
 // keyRecord is a stored key. Server-stamped times are whole Unix seconds;
 // expires_at keeps the precision the client gave it.
 type keyRecord struct {
-	id, name, secretHint   string
+	id, orgID, name        string
+	secretHint             string
 	createdAt              int64
 	creatorID, creatorName string
 	expiresAt              *time.Time
@@ -80,11 +88,13 @@ type keyRecord struct {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanKey(sc scanner) (*keyRecord, error) {
+// scanKey reads keyColumns, then any further columns of the row into extra.
+func scanKey(sc scanner, extra ...any) (*keyRecord, error) {
 	var k keyRecord
 	var expS, expNS, revoked, used sql.NullInt64
-	if err := sc.Scan(&k.id, &k.name, &k.secretHint, &k.createdAt, &k.creatorID, &k.creatorName,
-		&expS, &expNS, &revoked, &used); err != nil {
+	dest := append([]any{&k.id, &k.orgID, &k.name, &k.secretHint, &k.createdAt, &k.creatorID, &k.creatorName,
+		&expS, &expNS, &revoked, &used}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
 	k.expiresAt = nullTime(expS, expNS)
@@ -123,16 +133,17 @@ func instantArgs(now time.Time) []any {
 
 // keyView is the key object of the contract.
 type keyView struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Status     string    `json:"status"`
-	SecretHint string    `json:"secret_hint"`
-	Secret     string    `json:"secret,omitempty"`
-	CreatedAt  string    `json:"created_at"`
-	CreatedBy  memberRef `json:"created_by"`
-	ExpiresAt  *string   `json:"expires_at"`
-	RevokedAt  *string   `json:"revoked_at"`
-	LastUsedAt *string   `json:"last_used_at"`
+	ID             string    `json:"id"`
+	OrganizationID string    `json:"organization_id"`
+	Name           string    `json:"name"`
+	Status         string    `json:"status"`
+	SecretHint     string    `json:"secret_hint"`
+	Secret         string    `json:"secret,omitempty"`
+	CreatedAt      string    `json:"created_at"`
+	CreatedBy      memberRef `json:"created_by"`
+	ExpiresAt      *string   `json:"expires_at"`
+	RevokedAt      *string   `json:"revoked_at"`
+	LastUsedAt     *string   `json:"last_used_at"`
 }
 
 type memberRef struct {
@@ -149,14 +160,15 @@ func (k *keyRecord) view(now time.Time) keyView {
 		status = "expired"
 	}
 	v := keyView{
-		ID:         k.id,
-		Name:       k.name,
-		Status:     status,
-		SecretHint: k.secretHint,
-		CreatedAt:  formatTime(time.Unix(k.createdAt, 0)),
-		CreatedBy:  memberRef{ID: k.creatorID, Name: k.creatorName},
-		RevokedAt:  unixPtr(k.revokedAt),
-		LastUsedAt: unixPtr(k.lastUsedAt),
+		ID:             k.id,
+		OrganizationID: k.orgID,
+		Name:           k.name,
+		Status:         status,
+		SecretHint:     k.secretHint,
+		CreatedAt:      formatTime(time.Unix(k.createdAt, 0)),
+		CreatedBy:      memberRef{ID: k.creatorID, Name: k.creatorName},
+		RevokedAt:      unixPtr(k.revokedAt),
+		LastUsedAt:     unixPtr(k.lastUsedAt),
 	}
 	if k.expiresAt != nil {
 		s := formatTime(*k.expiresAt)

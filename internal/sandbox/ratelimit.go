@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"math"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -19,6 +21,30 @@ type bucket struct {
 	last   time.Time
 }
 
+// quota is a bucket as a request leaves it, for the RateLimit headers.
+type quota struct {
+	burst      int
+	rate       float64
+	remaining  int // whole requests the bucket allows now
+	reset      int // whole seconds until the bucket is full, rounded up
+	retryAfter int // whole seconds, at least 1, until a refused request would pass; 0 when allowed
+}
+
+// setHeaders writes the contract's RateLimit headers. The rate is written in
+// the shortest decimal form that reads back as the same number, so a
+// fractional rate such as 0.25 shows as it was set.
+func (q *quota) setHeaders(h http.Header) {
+	h.Set("RateLimit-Policy", strconv.Itoa(q.burst)+";w=1;rate="+strconv.FormatFloat(q.rate, 'f', -1, 64))
+	h.Set("RateLimit-Remaining", strconv.Itoa(q.remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(q.reset))
+}
+
+// burstOf is the bucket's size in whole requests: one second's worth of the
+// rate, and never less than one request, so a slow rate still lets a key in.
+func burstOf(rate float64) int {
+	return max(1, int(rate))
+}
+
 // setRate starts every bucket afresh at the new rate.
 func (l *rateLimiter) setRate(rate float64) {
 	l.mu.Lock()
@@ -27,27 +53,39 @@ func (l *rateLimiter) setRate(rate float64) {
 	l.buckets = map[string]*bucket{}
 }
 
-// take spends a token of key's bucket. When there is none it reports how many
-// whole seconds (at least 1) until there will be.
-func (l *rateLimiter) take(key string, now time.Time) (retryAfter int, ok bool) {
+// take spends a token of key's bucket, or refuses when there is none (the
+// quota's retryAfter is then set). It is nil when no limit is set.
+func (l *rateLimiter) take(key string, now time.Time) *quota { return l.spend(key, now, 1) }
+
+// peek is the quota of key's bucket without spending from it, for a request
+// that is refused before the limit applies.
+func (l *rateLimiter) peek(key string, now time.Time) *quota { return l.spend(key, now, 0) }
+
+func (l *rateLimiter) spend(key string, now time.Time, cost float64) *quota {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.rate <= 0 {
-		return 0, true
+		return nil
 	}
-	burst := math.Max(1, l.rate)
+	burst := burstOf(l.rate)
 	b := l.buckets[key]
 	if b == nil {
-		b = &bucket{tokens: burst, last: now}
+		b = &bucket{tokens: float64(burst), last: now}
 		l.buckets[key] = b
 	}
+	// Refilling is capped at the burst, and the cap makes refills in steps
+	// add up to one refill over the whole time, so peeking changes nothing.
 	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = math.Min(burst, b.tokens+elapsed*l.rate)
+		b.tokens = math.Min(float64(burst), b.tokens+elapsed*l.rate)
 		b.last = now
 	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return 0, true
+	q := &quota{burst: burst, rate: l.rate}
+	if b.tokens >= cost {
+		b.tokens -= cost
+	} else {
+		q.retryAfter = max(1, int(math.Ceil((cost-b.tokens)/l.rate)))
 	}
-	return max(1, int(math.Ceil((1-b.tokens)/l.rate))), false
+	q.remaining = int(b.tokens)
+	q.reset = int(math.Ceil((float64(burst) - b.tokens) / l.rate))
+	return q
 }

@@ -378,6 +378,26 @@ func TestRules(t *testing.T) {
 				return request{method: http.MethodPatch, path: "/v1/api-keys/" + unknownKeyID}
 			}},
 
+		// Who am I: authentication alone applies.
+		{name: "GET /v1/me with the athlete's key", status: 200,
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return request{method: http.MethodGet, path: "/v1/me", auth: bearer(env.AthleteKey)}
+			}},
+		{name: "GET /v1/me on the free plan", status: 200,
+			req: func(t *testing.T, env *sandboxtest.Env) request {
+				setPlan(t, env, sandbox.PlanFree)
+				return request{method: http.MethodGet, path: "/v1/me", auth: bearer(env.CoachKey)}
+			}},
+		{name: "GET /v1/me with a revoked key", status: 401, code: "unauthenticated",
+			req: func(t *testing.T, env *sandboxtest.Env) request {
+				revokeKey(t, env, env.Org.Member(sandbox.RoleCoach).APIKeyID)
+				return request{method: http.MethodGet, path: "/v1/me", auth: bearer(env.CoachKey)}
+			}},
+		{name: "DELETE /v1/me", status: 405, code: "method_not_allowed",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return request{method: http.MethodDelete, path: "/v1/me", auth: bearer(env.HeadCoachKey)}
+			}},
+
 		// The two surfaces keep their credentials apart.
 		{name: "admin token on /v1", status: 401, code: "unauthenticated",
 			req: func(_ *testing.T, env *sandboxtest.Env) request {

@@ -307,7 +307,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{requestID: newID("req", s.Now())}
 	w.Header().Set("X-Request-Id", ex.requestID)
-	rw := &responseWriter{ResponseWriter: w, ex: ex}
+	rw := &responseWriter{ResponseWriter: w, ex: ex, now: s.Now}
 	switch {
 	case r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/"):
 		rw.stats = &s.stats
