@@ -19,7 +19,7 @@ func testReport() Report {
 		}
 		if kind == KindProvider {
 			st := stats(routes, nil)
-			sum.Requests = st.Requests()
+			sum.Requests = RequestsOf(st)
 			sum.Check = CheckRequests(step, n, n+1, st)
 			sum.Findings = sum.Check.Findings
 			sum.ProviderMaxRSS = 48 << 20

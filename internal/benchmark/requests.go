@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
 // PageSize is the largest page the list endpoint serves, so the fewest list
@@ -17,13 +19,6 @@ const PageSize = 100
 // Terraform runs at once (its default parallelism is 10) before the listing's
 // pages are paid for.
 const MissBudget = 10
-
-// Stats is the body of the sandbox's GET /_sandbox/stats: request counts by
-// "METHOD /path" and response counts by status code.
-type Stats struct {
-	Routes   map[string]int `json:"requests"`
-	Statuses map[string]int `json:"responses"`
-}
 
 // Requests are API calls by kind.
 type Requests struct {
@@ -55,12 +50,13 @@ func (r Requests) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Requests classifies the counted routes. Routes outside /v1 (the sandbox's
-// own admin endpoints) are not API calls and are left out. The path may be
-// a route pattern ("/v1/api-keys/{id}") or a concrete path.
-func (s Stats) Requests() Requests {
+// RequestsOf classifies the routes that the sandbox's stats count. Routes
+// outside /v1 (the sandbox's own admin endpoints) are not API calls and are
+// left out. The path may be a route pattern ("/v1/api-keys/{id}") or a
+// concrete path.
+func RequestsOf(s sandbox.Stats) Requests {
 	var r Requests
-	for route, n := range s.Routes {
+	for route, n := range s.Requests {
 		method, path, _ := strings.Cut(route, " ")
 		path, _, _ = strings.Cut(path, "?")
 		if path != "/v1" && !strings.HasPrefix(path, "/v1/") {
@@ -86,13 +82,13 @@ func (s Stats) Requests() Requests {
 	return r
 }
 
-// Failures lists the responses that were not 2xx, e.g. "3× 429", in status
+// failures lists the responses that were not 2xx, e.g. "3× 429", in status
 // order. On a fault-free run any such response is a wasted or retried call.
-func (s Stats) Failures() []string {
+func failures(s sandbox.Stats) []string {
 	var out []string
-	for _, code := range slices.Sorted(maps.Keys(s.Statuses)) {
+	for _, code := range slices.Sorted(maps.Keys(s.Responses)) {
 		status, err := strconv.Atoi(code)
-		if n := s.Statuses[code]; n > 0 && (err != nil || status < 200 || status > 299) {
+		if n := s.Responses[code]; n > 0 && (err != nil || status < 200 || status > 299) {
 			out = append(out, fmt.Sprintf("%d× %s", n, code))
 		}
 	}
@@ -119,8 +115,8 @@ type Check struct {
 // a plan refreshes with at most one read per key (fewer is better) and
 // writes nothing; destroy refreshes the same way, then revokes each key once.
 // active is the number of active keys in the organization during the step.
-func CheckRequests(step Step, n, active int, s Stats) Check {
-	r := s.Requests()
+func CheckRequests(step Step, n, active int, s sandbox.Stats) Check {
+	r := RequestsOf(s)
 	var c Check
 	exact := func(got, want int, what string) {
 		if got != want {
@@ -156,6 +152,6 @@ func CheckRequests(step Step, n, active int, s Stats) Check {
 		panic(fmt.Sprintf("benchmark: unknown step %q", step))
 	}
 	exact(r.Other, 0, "other")
-	c.Findings = append(c.Findings, s.Failures()...)
+	c.Findings = append(c.Findings, failures(s)...)
 	return c
 }

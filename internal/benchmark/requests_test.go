@@ -20,8 +20,8 @@ func TestStatsRequests(t *testing.T) {
 		"GET /v1/api-keys/key_01JD3X8Z6W4Q9T2B7N5M1K0C3R/x": 1,
 	}, nil)
 	want := Requests{Create: 3, List: 3, Read: 5, Revoke: 5, Other: 3}
-	if got := s.Requests(); got != want {
-		t.Errorf("Requests() = %+v, want %+v", got, want)
+	if got := RequestsOf(s); got != want {
+		t.Errorf("RequestsOf = %+v, want %+v", got, want)
 	}
 	if got, want := want.Total(), 19; got != want {
 		t.Errorf("Total() = %d, want %d", got, want)
@@ -37,8 +37,8 @@ func TestStatsRequests(t *testing.T) {
 func TestStatsFailures(t *testing.T) {
 	s := stats(nil, map[string]int{"200": 9, "201": 3, "503": 1, "429": 2, "dropped": 1, "404": 0})
 	want := []string{"2× 429", "1× 503", "1× dropped"}
-	if got := s.Failures(); !slices.Equal(got, want) {
-		t.Errorf("Failures() = %q, want %q", got, want)
+	if got := failures(s); !slices.Equal(got, want) {
+		t.Errorf("failures = %q, want %q", got, want)
 	}
 }
 

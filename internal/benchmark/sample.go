@@ -8,6 +8,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
 // Kind says which configuration a sample measured.
@@ -66,7 +68,7 @@ type Sample struct {
 	// ProviderStarts counts the provider processes Terraform started.
 	ProviderStarts int `json:"provider_starts"`
 
-	Stats Stats `json:"stats"`
+	Stats sandbox.Stats `json:"stats"`
 }
 
 // Median returns the median of xs (the mean of the two middle values when
@@ -142,10 +144,10 @@ func Summarize(samples []Sample, active map[int]int) map[Key]Summary {
 		if k.Kind == KindProvider {
 			byTotal := slices.Clone(g)
 			slices.SortFunc(byTotal, func(a, b Sample) int {
-				return cmp.Compare(a.Stats.Requests().Total(), b.Stats.Requests().Total())
+				return cmp.Compare(RequestsOf(a.Stats).Total(), RequestsOf(b.Stats).Total())
 			})
 			mid := byTotal[(len(byTotal)-1)/2].Stats
-			sum.Requests = mid.Requests()
+			sum.Requests = RequestsOf(mid)
 			sum.Check = CheckRequests(k.Step, k.N, active[k.N], mid)
 			for _, s := range g {
 				for _, f := range CheckRequests(k.Step, k.N, active[k.N], s.Stats).Findings {

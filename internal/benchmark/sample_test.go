@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
 func TestMedian(t *testing.T) {
@@ -60,8 +62,8 @@ func TestRatio(t *testing.T) {
 	}
 }
 
-func stats(routes map[string]int, statuses map[string]int) Stats {
-	return Stats{Routes: routes, Statuses: statuses}
+func stats(routes map[string]int, statuses map[string]int) sandbox.Stats {
+	return sandbox.Stats{Requests: routes, Responses: statuses}
 }
 
 func TestSummarize(t *testing.T) {

@@ -127,7 +127,11 @@ func (d *apiKeysDataSource) Configure(_ context.Context, req datasource.Configur
 }
 
 func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	client := d.data.apiClient(&resp.Diagnostics)
+	client, missing := d.data.apiClient()
+	if missing != nil {
+		resp.Diagnostics.Append(missing)
+		return
+	}
 	var config apiKeysDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {

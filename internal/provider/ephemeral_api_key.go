@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -90,8 +89,9 @@ func (e *ephemeralAPIKey) Configure(_ context.Context, req ephemeral.ConfigureRe
 }
 
 func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	client := e.data.apiClient(&resp.Diagnostics)
-	if client == nil {
+	client, missing := e.data.apiClient()
+	if missing != nil {
+		resp.Diagnostics.Append(missing)
 		return
 	}
 	var config ephemeralAPIKeyModel
@@ -108,8 +108,7 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 		resp.Diagnostics.AddAttributeError(path.Root("expire_after"), "Invalid duration", "expire_after: "+err.Error()+".")
 		return
 	}
-	// Whole seconds, as the API stamps its own times.
-	expiresAt := e.data.now().Add(lifetime).UTC().Truncate(time.Second)
+	expiresAt := expiryAfter(e.data.now(), lifetime)
 	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: config.Name.ValueString(), ExpiresAt: &expiresAt})
 	if err != nil {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
@@ -132,8 +131,9 @@ func (e *ephemeralAPIKey) Close(ctx context.Context, req ephemeral.CloseRequest,
 	if resp.Diagnostics.HasError() || raw == nil || json.Unmarshal(raw, &id) != nil {
 		return
 	}
-	client := e.data.apiClient(&resp.Diagnostics)
-	if client == nil {
+	client, missing := e.data.apiClient()
+	if missing != nil {
+		resp.Diagnostics.Append(missing)
 		return
 	}
 	// A key that is gone needs no revoking.

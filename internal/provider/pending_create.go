@@ -76,35 +76,55 @@ func (p pendingCreate) replayable(now time.Time) bool {
 	return now.Sub(p.AttemptedAt) < replayWindow
 }
 
-// recover asks the API again for the key of p. It returns the key, or nil
-// with a diagnostic that says why: an error when a later run may still
-// succeed (keep is true), a warning when nothing can be recovered any more
-// (keep is false: the placeholder can go).
-func (p pendingCreate) recover(ctx context.Context, client *astral.Client, now time.Time) (key *astral.APIKey, keep bool, diags diag.Diagnostics) {
+// recoveryOutcome is how asking the API again for a pending create ended.
+type recoveryOutcome int
+
+const (
+	// keyRecovered: the API returned the key, which existed already or was
+	// created now; the placeholder becomes that key.
+	keyRecovered recoveryOutcome = iota
+	// recoveryRetryLater: the API could not answer (an error says why); the
+	// placeholder stays for a later run.
+	recoveryRetryLater
+	// recoveryGivenUp: nothing can be recovered any more (a warning says
+	// which key to look for); the placeholder goes.
+	recoveryGivenUp
+)
+
+// recovery is the result of asking the API again for a pending create.
+type recovery struct {
+	outcome recoveryOutcome
+	// key is set when the outcome is keyRecovered.
+	key   *astral.APIKey
+	diags diag.Diagnostics
+}
+
+// askAgain sends the create of p again, with its Idempotency-Key.
+func (p pendingCreate) askAgain(ctx context.Context, client *astral.Client, now time.Time) recovery {
 	if !p.replayable(now) {
-		diags.Append(p.unrecoverable("the API no longer remembers that request (it does for 24 hours)"))
-		return nil, false, diags
+		return p.givenUp("the API no longer remembers that request (it does for 24 hours)")
 	}
 	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: p.Name, ExpiresAt: p.ExpiresAt, IdempotencyKey: p.IdempotencyKey})
 	switch {
 	case err == nil:
-		return key, true, diags
+		return recovery{outcome: keyRecovered, key: key}
 	case errors.Is(err, astral.ErrInvalidRequest), errors.Is(err, astral.ErrIdempotencyConflict):
 		// A create that never arrived, sent too late for its expiry, is
 		// refused: no key exists to recover.
-		diags.Append(p.unrecoverable(fmt.Sprintf("the API refused the same request now (%s)", err)))
-		return nil, false, diags
+		return p.givenUp(fmt.Sprintf("the API refused the same request now (%s)", err))
 	default:
-		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not confirm whether the API key %q was created", p.Name), err))
-		return nil, true, diags
+		return recovery{outcome: recoveryRetryLater, diags: diag.Diagnostics{
+			clientErrorDiagnostic(fmt.Sprintf("Could not confirm whether the API key %q was created", p.Name), err),
+		}}
 	}
 }
 
-// unrecoverable is the warning for a placeholder that is given up, and why.
-func (p pendingCreate) unrecoverable(why string) diag.Diagnostic {
-	return diag.NewWarningDiagnostic("API key creation could not be confirmed",
+// givenUp is the recovery of a placeholder that is given up, with a warning
+// that says why and which key to look for.
+func (p pendingCreate) givenUp(why string) recovery {
+	return recovery{outcome: recoveryGivenUp, diags: diag.Diagnostics{diag.NewWarningDiagnostic("API key creation could not be confirmed",
 		fmt.Sprintf("An apply at %s could not tell whether the API created the key %q, and %s. "+
 			"The placeholder has been removed from the state, and the next plan creates a new key. "+
 			"Look for an active key named %q created around %s (the astral_api_keys data source or Settings → Security in the app), then import it or revoke it.",
-			p.AttemptedAt.Format(time.RFC3339), p.Name, why, p.Name, p.AttemptedAt.Format(time.RFC3339)))
+			p.AttemptedAt.Format(time.RFC3339), p.Name, why, p.Name, p.AttemptedAt.Format(time.RFC3339)))}}
 }

@@ -85,34 +85,35 @@ func TestPendingCreateRecover(t *testing.T) {
 	past := now.Add(-time.Minute)
 
 	tests := []struct {
-		name     string
-		pending  pendingCreate
-		client   *astral.Client
-		wantID   string // the key recovered; "new" for a key created now
-		wantKeep bool
-		wantDiag string // how the diagnostic's summary starts; "" for none
+		name        string
+		pending     pendingCreate
+		client      *astral.Client
+		wantID      string // the key recovered; "new" for a key created now
+		wantOutcome recoveryOutcome
+		wantDiag    string // how the diagnostic's summary starts; "" for none
 	}{
 		{name: "answer lost after the API created the key", pending: newPendingCreate(committedOpts, now.Add(-time.Hour)),
-			client: e.Client, wantID: committed.ID, wantKeep: true},
+			client: e.Client, wantID: committed.ID, wantOutcome: keyRecovered},
 		{name: "request lost before it reached the API",
 			pending: newPendingCreate(astral.APIKeyCreateOptions{Name: testKeyPrefix + "lost", IdempotencyKey: rand.Text()}, now.Add(-time.Hour)),
-			client:  e.Client, wantID: "new", wantKeep: true},
+			client:  e.Client, wantID: "new", wantOutcome: keyRecovered},
 		{name: "API unreachable again", pending: newPendingCreate(committedOpts, now.Add(-time.Hour)),
-			client: unreachable, wantKeep: true, wantDiag: "Could not confirm whether the API key"},
+			client: unreachable, wantOutcome: recoveryRetryLater, wantDiag: "Could not confirm whether the API key"},
 		{name: "beyond the replay window", pending: newPendingCreate(committedOpts, now.Add(-replayWindow)),
-			client: e.Client, wantDiag: "API key creation could not be confirmed"},
+			client: e.Client, wantOutcome: recoveryGivenUp, wantDiag: "API key creation could not be confirmed"},
 		{name: "never arrived, and its expiry has passed since",
 			pending: newPendingCreate(astral.APIKeyCreateOptions{Name: testKeyPrefix + "late", ExpiresAt: &past, IdempotencyKey: rand.Text()}, now.Add(-time.Hour)),
-			client:  e.Client, wantDiag: "API key creation could not be confirmed"},
+			client:  e.Client, wantOutcome: recoveryGivenUp, wantDiag: "API key creation could not be confirmed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			key, keep, diags := tt.pending.recover(t.Context(), tt.client, now)
-			if keep != tt.wantKeep {
-				t.Errorf("keep = %v, want %v", keep, tt.wantKeep)
+			got := tt.pending.askAgain(t.Context(), tt.client, now)
+			if got.outcome != tt.wantOutcome {
+				t.Errorf("outcome = %v, want %v", got.outcome, tt.wantOutcome)
 			}
+			key := got.key
 			var summaries []string
-			for _, d := range diags {
+			for _, d := range got.diags {
 				summaries = append(summaries, d.Summary())
 				if strings.Contains(d.Detail(), "astral_live_") {
 					t.Errorf("diagnostic holds a secret: %s", d.Detail())
@@ -136,9 +137,9 @@ func TestPendingCreateRecover(t *testing.T) {
 				return
 			}
 			// Asking once more gives the same key: a key is created once.
-			again, _, _ := tt.pending.recover(t.Context(), tt.client, now)
-			if again == nil || again.ID != key.ID {
-				t.Errorf("asked again, got %v, want %s", again, key.ID)
+			again := tt.pending.askAgain(t.Context(), tt.client, now)
+			if again.key == nil || again.key.ID != key.ID {
+				t.Errorf("asked again, got %v, want %s", again.key, key.ID)
 			}
 		})
 	}

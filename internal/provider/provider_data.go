@@ -21,20 +21,21 @@ type providerData struct {
 	listing keyListing
 }
 
-// apiClient returns the client, or nil after adding an error that explains
-// why there is none.
-func (d *providerData) apiClient(diags *diag.Diagnostics) *astral.Client {
-	if d.client == nil {
-		diags.AddError("Provider configuration not known",
+// apiClient returns the client, or, when there is none (the provider's
+// arguments are known only after apply), the error that says so. Every
+// caller returns on that error; a refresh returns without it.
+func (d *providerData) apiClient() (*astral.Client, diag.Diagnostic) {
+	if d == nil || d.client == nil {
+		return nil, diag.NewErrorDiagnostic("Provider configuration not known",
 			"The provider's arguments depend on values known only after apply, so it cannot call the Astral API yet. "+
 				"Apply the resources the provider configuration depends on first (for example with -target), then run Terraform again.")
 	}
-	return d.client
+	return d.client, nil
 }
 
 // readAPIKey is the one way a resource reads a key, so that the reads of
 // one run share one listing of the organization's keys. The caller has
-// checked that there is a client.
+// checked that there is a client (apiClient).
 func (d *providerData) readAPIKey(ctx context.Context, id string) (*astral.APIKey, error) {
 	if key, ok := d.listing.read(ctx, d.client, id); ok {
 		return key, nil

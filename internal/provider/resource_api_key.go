@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -21,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
@@ -32,7 +30,6 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*apiKeyResource)(nil)
 	_ resource.ResourceWithImportState    = (*apiKeyResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*apiKeyResource)(nil)
-	_ planmodifier.String                 = sameInstantAsState{}
 )
 
 type apiKeyResource struct {
@@ -46,54 +43,6 @@ type apiKeyResourceModel struct {
 	ReadyForRotation  types.Bool   `tfsdk:"ready_for_rotation"`
 	RotateWhenChanged types.Map    `tfsdk:"rotate_when_changed"`
 	RevokeOnDestroy   types.Bool   `tfsdk:"revoke_on_destroy"`
-}
-
-type rotationModel struct {
-	ExpireAfter  types.String `tfsdk:"expire_after"`
-	RotateBefore types.String `tfsdk:"rotate_before"`
-}
-
-var rotationAttrTypes = map[string]attr.Type{
-	"expire_after":  types.StringType,
-	"rotate_before": types.StringType,
-}
-
-// rotationPolicy is a rotation whose durations are known and valid.
-type rotationPolicy struct {
-	expireAfter, rotateBefore time.Duration
-}
-
-// rotationOf reads the rotation argument; ok is false when it is null, not
-// known yet or invalid (its validators say why).
-func rotationOf(ctx context.Context, v types.Object) (rotationPolicy, bool) {
-	if v.IsNull() || v.IsUnknown() {
-		return rotationPolicy{}, false
-	}
-	var m rotationModel
-	if diags := v.As(ctx, &m, basetypes.ObjectAsOptions{}); diags.HasError() || m.ExpireAfter.IsUnknown() || m.RotateBefore.IsUnknown() {
-		return rotationPolicy{}, false
-	}
-	expireAfter, err1 := parseLifetime(m.ExpireAfter.ValueString())
-	rotateBefore, err2 := parseLifetime(m.RotateBefore.ValueString())
-	if err1 != nil || err2 != nil {
-		return rotationPolicy{}, false
-	}
-	return rotationPolicy{expireAfter: expireAfter, rotateBefore: rotateBefore}, true
-}
-
-// due reports whether a key is inside its rotation window at now. A key
-// without an expiry (imported, or created before rotation was set) counts
-// as expiring expire_after after its creation, so that it is rotated too.
-func (p rotationPolicy) due(key apiKeyModel, now time.Time) bool {
-	expiresAt, ok := parseTime(key.ExpiresAt.StringValue)
-	if !ok {
-		createdAt, ok := parseTime(key.CreatedAt.StringValue)
-		if !ok {
-			return false
-		}
-		expiresAt = createdAt.Add(p.expireAfter)
-	}
-	return !now.Before(expiresAt.Add(-p.rotateBefore))
 }
 
 func newAPIKeyResource() resource.Resource {
@@ -237,21 +186,20 @@ func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequ
 
 // ValidateConfig checks what spans several arguments.
 func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config apiKeyResourceModel
+	var (
+		rotation        types.Object
+		revokeOnDestroy types.Bool
+		expiresAt       timetypes.RFC3339
+	)
 	getAttributes(ctx, req.Config, &resp.Diagnostics, map[string]any{
-		"rotation": &config.Rotation, "revoke_on_destroy": &config.RevokeOnDestroy, "expires_at": &config.ExpiresAt,
+		"rotation": &rotation, "revoke_on_destroy": &revokeOnDestroy, "expires_at": &expiresAt,
 	})
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	policy, hasPolicy := rotationOf(ctx, config.Rotation)
-	if hasPolicy && policy.rotateBefore >= policy.expireAfter {
-		resp.Diagnostics.AddAttributeError(path.Root("rotation").AtName("rotate_before"), "Rotation window too long",
-			fmt.Sprintf("rotation.rotate_before (%s) must be shorter than rotation.expire_after (%s): a new key would be due for rotation as soon as it is created. "+
-				"Shorten rotate_before or lengthen expire_after.", formatLifetime(policy.rotateBefore), formatLifetime(policy.expireAfter)))
-	}
-	if !config.RevokeOnDestroy.IsNull() && !config.RevokeOnDestroy.IsUnknown() && !config.RevokeOnDestroy.ValueBool() &&
-		config.ExpiresAt.IsNull() && config.Rotation.IsNull() {
+	validateRotationWindow(ctx, rotation, &resp.Diagnostics)
+	if !revokeOnDestroy.IsNull() && !revokeOnDestroy.IsUnknown() && !revokeOnDestroy.ValueBool() &&
+		expiresAt.IsNull() && rotation.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("revoke_on_destroy"), "Key left active forever",
 			"revoke_on_destroy = false leaves a destroyed or replaced key active until it expires, and this key never expires. "+
 				"Set expires_at or rotation, or remove revoke_on_destroy.")
@@ -267,15 +215,18 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if r.data == nil || req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan apiKeyResourceModel
-	getAttributes(ctx, req.Plan, &resp.Diagnostics, map[string]any{"expires_at": &plan.ExpiresAt, "rotation": &plan.Rotation})
+	var (
+		plannedExpiresAt timetypes.RFC3339
+		rotation         types.Object
+	)
+	getAttributes(ctx, req.Plan, &resp.Diagnostics, map[string]any{"expires_at": &plannedExpiresAt, "rotation": &rotation})
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	now := r.data.now()
 
 	if req.State.Raw.IsNull() {
-		if expiresAt, ok := parseTime(plan.ExpiresAt.StringValue); ok {
+		if expiresAt, ok := parseTime(plannedExpiresAt.StringValue); ok {
 			addPastExpiryError(&resp.Diagnostics, expiresAt, now)
 		}
 		// rotate_before is shorter than expire_after: a new key is never due.
@@ -283,31 +234,27 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 
-	var state apiKeyResourceModel
+	var (
+		id, name             types.String
+		expiresAt, createdAt timetypes.RFC3339
+	)
 	getAttributes(ctx, req.State, &resp.Diagnostics, map[string]any{
-		"id": &state.ID, "name": &state.Name, "expires_at": &state.ExpiresAt, "created_at": &state.CreatedAt,
+		"id": &id, "name": &name, "expires_at": &expiresAt, "created_at": &createdAt,
 	})
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	if policy, ok := rotationOf(ctx, plan.Rotation); ok && policy.due(state.apiKeyModel, now) {
-		// Unknown differs from both values the state can hold (a refresh
-		// sets true when due), so Terraform always honours the replacement;
-		// the planned new key then shows false.
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), types.BoolUnknown())...)
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_rotation"))
+	if modifyPlanIfKeyDueForRotation(ctx, rotation, createdAt, expiresAt, now, resp) {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
 
-	expiresAt, ok := parseTime(state.ExpiresAt.StringValue)
+	expiry, ok := parseTime(expiresAt.StringValue)
 	// A changed expires_at already replaces the key: nothing to tell.
-	if ok && !now.Before(expiresAt) && plan.ExpiresAt.Equal(state.ExpiresAt) {
+	if ok && !now.Before(expiry) && plannedExpiresAt.Equal(expiresAt) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("expires_at"), "API key expired",
 			fmt.Sprintf("The API key %q (%s) expired at %s and no longer authenticates. "+
 				"It stays in the state. To replace it, set expires_at to a later time, or remove expires_at for a key that never expires, and apply.",
-				state.Name.ValueString(), state.ID.ValueString(), expiresAt.UTC().Format(time.RFC3339Nano)))
+				name.ValueString(), id.ValueString(), expiry.UTC().Format(time.RFC3339Nano)))
 	}
 }
 
@@ -323,31 +270,29 @@ func addPastExpiryError(diags *diag.Diagnostics, expiresAt, now time.Time) {
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	client := r.data.apiClient(&resp.Diagnostics)
+	client, missing := r.data.apiClient()
+	if missing != nil {
+		resp.Diagnostics.Append(missing)
+		return
+	}
 	var plan apiKeyResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
+	now := r.data.now()
 	opts := astral.APIKeyCreateOptions{Name: plan.Name.ValueString()}
 	// Known at apply time: a value from another resource may have been unknown at plan time.
 	if expiresAt, ok := parseTime(plan.ExpiresAt.StringValue); ok {
-		if addPastExpiryError(&resp.Diagnostics, expiresAt, r.data.now()); resp.Diagnostics.HasError() {
-			return
-		}
+		addPastExpiryError(&resp.Diagnostics, expiresAt, now)
 		opts.ExpiresAt = &expiresAt
 	}
-	if !plan.Rotation.IsNull() {
-		policy, ok := rotationOf(ctx, plan.Rotation)
-		if !ok {
-			resp.Diagnostics.AddAttributeError(path.Root("rotation"), "Invalid rotation",
-				"The rotation's durations must be known when the key is created, as whole numbers of days, hours and minutes such as \"90d\".")
-			return
-		}
-		// Whole seconds, as the API stamps its own times.
-		expiresAt := r.data.now().Add(policy.expireAfter).UTC().Truncate(time.Second)
-		opts.ExpiresAt = &expiresAt
+	if expiresAt := rotationExpiry(ctx, plan.Rotation, now, &resp.Diagnostics); expiresAt != nil {
+		opts.ExpiresAt = expiresAt
+	}
+	if resp.Diagnostics.HasError() {
+		return
 	}
 
 	// Chosen here rather than by the client, so that a create whose answer
@@ -358,7 +303,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
 		var connErr *astral.ConnectionError
 		if errors.As(err, &connErr) {
-			r.keepPendingCreate(ctx, plan, newPendingCreate(opts, r.data.now()), resp)
+			r.keepPendingCreate(ctx, plan, newPendingCreate(opts, now), resp)
 		}
 		return
 	}
@@ -377,9 +322,10 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	// Without a client (a plan whose provider configuration is not known
-	// yet), the prior state stands; Configure has said why.
-	if r.data.client == nil {
+	client, missing := r.data.apiClient()
+	if missing != nil {
+		// A plan whose provider configuration is not known yet keeps the
+		// prior state; Configure has warned why.
 		return
 	}
 	var state apiKeyResourceModel
@@ -389,26 +335,12 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 
 	pending, diags := pendingCreateOf(ctx, req.Private)
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	if pending != nil {
-		key, keep, diags := pending.recover(ctx, r.data.client, r.data.now())
-		resp.Diagnostics.Append(diags...)
-		if key == nil {
-			if !keep {
-				resp.State.RemoveResource(ctx)
-			}
-			return
-		}
-		r.data.keyChanged(key.ID)
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, pendingCreateKey, nil)...)
-		state.Secret = types.StringValue(key.Secret)
-		resp.Diagnostics.AddWarning("API key recovered",
-			fmt.Sprintf("The API key %q (%s), whose creation an earlier apply could not confirm, exists and is now in the state with its secret. "+
-				"It is tainted: applying replaces it with a new key and revokes it. To keep it instead, run terraform untaint before applying.",
-				key.Name, key.ID))
-		r.setState(ctx, state, key, resp)
+		r.readPendingCreate(ctx, client, state, *pending, resp)
 		return
 	}
 
@@ -441,13 +373,33 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	r.setState(ctx, state, key, resp)
 }
 
+// readPendingCreate refreshes a placeholder by asking the API again for
+// its create: a recovered key takes its place, still tainted, so that the
+// apply replaces it; a placeholder given up leaves the state.
+func (r *apiKeyResource) readPendingCreate(ctx context.Context, client *astral.Client, state apiKeyResourceModel, pending pendingCreate, resp *resource.ReadResponse) {
+	rec := pending.askAgain(ctx, client, r.data.now())
+	resp.Diagnostics.Append(rec.diags...)
+	switch rec.outcome {
+	case recoveryRetryLater:
+		return
+	case recoveryGivenUp:
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	r.data.keyChanged(rec.key.ID)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, pendingCreateKey, nil)...)
+	state.Secret = types.StringValue(rec.key.Secret)
+	resp.Diagnostics.AddWarning("API key recovered",
+		fmt.Sprintf("The API key %q (%s), whose creation an earlier apply could not confirm, exists and is now in the state with its secret. "+
+			"It is tainted: applying replaces it with a new key and revokes it. To keep it instead, run terraform untaint before applying.",
+			rec.key.Name, rec.key.ID))
+	r.setState(ctx, state, rec.key, resp)
+}
+
 // setState records what the API says of key in the state read.
 func (r *apiKeyResource) setState(ctx context.Context, state apiKeyResourceModel, key *astral.APIKey, resp *resource.ReadResponse) {
 	state.setFrom(key)
-	// The state's rotation is the one last applied: a key it makes due
-	// shows so in the state, and the plan then replaces it (see ModifyPlan).
-	policy, ok := rotationOf(ctx, state.Rotation)
-	state.ReadyForRotation = types.BoolValue(ok && policy.due(state.apiKeyModel, r.data.now()))
+	state.ReadyForRotation = readyForRotation(ctx, state.Rotation, state.CreatedAt, state.ExpiresAt, r.data.now())
 	// An imported key has no value yet: the default, as a configuration without it has.
 	if state.RevokeOnDestroy.IsNull() {
 		state.RevokeOnDestroy = types.BoolValue(true)
@@ -497,7 +449,11 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	client := r.data.apiClient(&resp.Diagnostics)
+	client, missing := r.data.apiClient()
+	if missing != nil {
+		resp.Diagnostics.Append(missing)
+		return
+	}
 	var state apiKeyResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -507,15 +463,19 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	// A placeholder not refreshed since its create (-refresh=false) learns
 	// its key here, so that destroying it cannot leave the key behind.
 	pending, diags := pendingCreateOf(ctx, req.Private)
-	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	if pending != nil {
-		key, _, diags := pending.recover(ctx, client, r.data.now())
-		if resp.Diagnostics.Append(diags...); key == nil {
+		rec := pending.askAgain(ctx, client, r.data.now())
+		resp.Diagnostics.Append(rec.diags...)
+		if rec.outcome != keyRecovered {
+			// Given up, the placeholder goes with its warning; otherwise
+			// the error keeps it for a later run.
 			return
 		}
-		id = key.ID
+		id = rec.key.ID
 	}
 	// A key without an expiry would stay active forever: it is revoked
 	// whatever revoke_on_destroy says (it can be false for such a key only
@@ -541,48 +501,6 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.AddWarning("API key secret not imported",
 		"The API shows a key's secret only when the key is created, so the imported "+req.ID+" has a null secret. "+
 			"Whatever uses the secret must keep getting it from where it is stored today; to have Terraform hold a secret, replace the key.")
-}
-
-// sameInstantAsState plans the state's timestamp when the configuration
-// names the same instant with another spelling (Z or +00:00, another
-// offset), so that the spelling alone never replaces a key. A null
-// configuration plans null, unless rotation computes the expiry: then an
-// existing key keeps its own and a new key's is known after apply.
-type sameInstantAsState struct{}
-
-func (sameInstantAsState) Description(context.Context) string {
-	return "keeps the state's timestamp when the configuration names the same instant"
-}
-
-func (m sameInstantAsState) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (sameInstantAsState) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.ConfigValue.IsNull() {
-		var rotation types.Object
-		if !req.Config.Raw.IsNull() {
-			resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotation"), &rotation)...)
-		}
-		switch {
-		case rotation.IsNull():
-			resp.PlanValue = types.StringNull()
-		case !req.State.Raw.IsNull():
-			// rotation computes the expiry of a new key only: an existing key keeps its own.
-			resp.PlanValue = req.StateValue
-		}
-		return
-	}
-	if state, ok := parseTime(req.StateValue); ok && sameInstant(req.ConfigValue, &state) {
-		resp.PlanValue = req.StateValue
-	}
-}
-
-// replaceUnlessAdded replaces the key when rotate_when_changed changes,
-// except when it is set on a key that had none: adding a trigger is no
-// reason to rotate.
-func replaceUnlessAdded(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
 }
 
 // attributeGetter is tfsdk.Config, tfsdk.Plan or tfsdk.State.

@@ -162,10 +162,10 @@ func (b *bench) cycle(ctx context.Context, kind benchmark.Kind, n, rep int, acti
 			return nil, fmt.Errorf("%s: %w", step, err)
 		}
 		s.Rep = rep
-		logf("N = %d, rep %d, %s %s: %.2f s, %d requests", n, rep, kind, step, s.Wall.Seconds(), s.Stats.Requests().Total())
+		logf("N = %d, rep %d, %s %s: %.2f s, %d requests", n, rep, kind, step, s.Wall.Seconds(), benchmark.RequestsOf(s.Stats).Total())
 		out = append(out, s)
 		if kind != benchmark.KindProvider {
-			if got := s.Stats.Requests(); got.Total() != 0 {
+			if got := benchmark.RequestsOf(s.Stats); got.Total() != 0 {
 				return nil, fmt.Errorf("%s: %s made API requests (%s), want none", step, kind, got)
 			}
 			continue

@@ -16,6 +16,8 @@ import (
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 	"github.com/astral/terraform-provider-astral/internal/benchmark"
+	// Named apart from the sandbox process type below.
+	sandboxapi "github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
 // sandbox is the running sandbox server process.
@@ -131,8 +133,8 @@ func (s *sandbox) resetStats(ctx context.Context) error {
 }
 
 // stats returns the request counts since the last reset.
-func (s *sandbox) stats(ctx context.Context) (benchmark.Stats, error) {
-	var st benchmark.Stats
+func (s *sandbox) stats(ctx context.Context) (sandboxapi.Stats, error) {
+	var st sandboxapi.Stats
 	err := s.adminCall(ctx, http.MethodGet, &st)
 	return st, err
 }

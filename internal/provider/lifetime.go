@@ -1,13 +1,10 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strconv"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // maxLifetime keeps every computed expiry far below the API's year 10000
@@ -45,27 +42,6 @@ func parseLifetime(s string) (time.Duration, error) {
 	return total, nil
 }
 
-// lifetimeValidator accepts what parseLifetime reads.
-type lifetimeValidator struct{}
-
-var _ validator.String = lifetimeValidator{}
-
-func (lifetimeValidator) Description(context.Context) string {
-	return `a positive duration in days, hours and minutes, such as "90d" or "1d12h"`
-}
-
-func (v lifetimeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (lifetimeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := parseLifetime(req.ConfigValue.ValueString()); err != nil {
-		// Terraform shows the resource's line for a nested attribute: the detail names it.
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", req.Path.String()+": "+err.Error()+".")
-	}
-}
-
 // formatLifetime writes d as parseLifetime reads it, in whole minutes.
 func formatLifetime(d time.Duration) string {
 	days, rest := d/(24*time.Hour), d%(24*time.Hour)
@@ -80,4 +56,10 @@ func formatLifetime(d time.Duration) string {
 		s += strconv.FormatInt(int64(m), 10) + "m"
 	}
 	return s
+}
+
+// expiryAfter is the expiry of a key created at now that lives for
+// lifetime, in whole seconds, as the API stamps its own times.
+func expiryAfter(now time.Time, lifetime time.Duration) time.Time {
+	return now.Add(lifetime).UTC().Truncate(time.Second)
 }
