@@ -88,6 +88,7 @@ type Client struct {
 	authorization string
 	userAgent     string
 	logger        Logger
+	clock         apiClock
 	http          *retryablehttp.Client
 }
 
@@ -267,6 +268,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 		return &ConnectionError{Method: method, URL: st.url, Attempts: max(st.attempts, 1), Err: err}
 	}
 	defer resp.Body.Close()
+	c.clock.observe(resp.Header.Get("Date"), time.Now())
 
 	data, readErr := readLimited(resp.Body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
