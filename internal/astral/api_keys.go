@@ -24,15 +24,16 @@ const (
 
 // APIKey is an organization API key as the API returns it.
 type APIKey struct {
-	ID         string       `json:"id"`
-	Name       string       `json:"name"`
-	Status     APIKeyStatus `json:"status"`
-	SecretHint string       `json:"secret_hint"`
-	CreatedAt  time.Time    `json:"created_at"`
-	CreatedBy  Member       `json:"created_by"`
-	ExpiresAt  *time.Time   `json:"expires_at"`
-	RevokedAt  *time.Time   `json:"revoked_at"`
-	LastUsedAt *time.Time   `json:"last_used_at"`
+	ID             string       `json:"id"`
+	OrganizationID string       `json:"organization_id"` // empty from servers older than 2026-12
+	Name           string       `json:"name"`
+	Status         APIKeyStatus `json:"status"`
+	SecretHint     string       `json:"secret_hint"`
+	CreatedAt      time.Time    `json:"created_at"`
+	CreatedBy      Member       `json:"created_by"`
+	ExpiresAt      *time.Time   `json:"expires_at"`
+	RevokedAt      *time.Time   `json:"revoked_at"`
+	LastUsedAt     *time.Time   `json:"last_used_at"`
 
 	// Secret is set only on the key returned by Create; the API never shows it again.
 	Secret string `json:"secret,omitempty"`
