@@ -16,7 +16,6 @@ import (
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 	"github.com/astral/terraform-provider-astral/internal/benchmark"
-	// Named apart from the sandbox process type below.
 	sandboxapi "github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
@@ -132,7 +131,8 @@ func (s *sandbox) resetStats(ctx context.Context) error {
 	return s.adminCall(ctx, http.MethodDelete, nil)
 }
 
-// stats returns the request counts since the last reset.
+// stats returns the request counts since the last reset (sandboxapi is the
+// sandbox package, named apart from this file's sandbox process type).
 func (s *sandbox) stats(ctx context.Context) (sandboxapi.Stats, error) {
 	var st sandboxapi.Stats
 	err := s.adminCall(ctx, http.MethodGet, &st)
