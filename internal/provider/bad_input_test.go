@@ -112,6 +112,7 @@ func TestAccBadInput_resource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			skipUnlessCLIRuns(t, tt.config)
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: env.ProviderFactories(),
 				Steps: []resource.TestStep{{

@@ -20,6 +20,7 @@ import (
 // configuration lists keys with it), and is revoked when the run ends;
 // nothing of it reaches the state but what the echo provider copies there.
 func TestAccEphemeralAPIKey(t *testing.T) {
+	skipUnlessCLI(t, "ephemeral resources")
 	env := newTestAccEnv(t)
 	factories := env.ProviderFactories()
 	factories["echo"] = echoprovider.NewProviderServer()
@@ -80,6 +81,7 @@ resource "echo" "job" {}
 
 // Without an expire_after the key lives an hour at most.
 func TestAccEphemeralAPIKey_defaultLifetime(t *testing.T) {
+	skipUnlessCLI(t, "ephemeral resources")
 	env := newTestAccEnv(t)
 	factories := map[string]func() (tfprotov6.ProviderServer, error){"echo": echoprovider.NewProviderServer()}
 	for name, f := range env.ProviderFactories() {

@@ -33,10 +33,11 @@ func exampleVariables(env *testAccEnv) map[string]string {
 }
 
 // TestAccExamples applies every example that needs no provider but this one
-// (and Terraform's built-in one) to the sandbox, checks that a second plan is
-// empty, and destroys it, so that no example can go stale. An example with
-// import blocks is applied twice: without them, and with them importing keys
-// created outside Terraform that match its configuration.
+// (and Terraform's built-in one), and no feature the CLI lacks, to the
+// sandbox, checks that a second plan is empty, and destroys it, so that no
+// example can go stale. An example with import blocks is applied twice:
+// without them, and with them importing keys created outside Terraform that
+// match its configuration.
 //
 // The examples configure the provider the way users do, through
 // ASTRAL_ENDPOINT and ASTRAL_API_KEY, so the subtests cannot run in parallel.
@@ -52,6 +53,9 @@ func TestAccExamples(t *testing.T) {
 		t.Run(ex.name, func(t *testing.T) {
 			if others := ex.otherProviders(); len(others) > 0 {
 				t.Skipf("needs providers %s", strings.Join(others, ", "))
+			}
+			for _, f := range ex.features {
+				skipUnlessCLI(t, f)
 			}
 			t.Run("apply", func(t *testing.T) { testExampleApply(t, ex) })
 			if len(ex.imports) > 0 {
@@ -145,6 +149,8 @@ type example struct {
 	resources map[string]*hclsyntax.Block
 	// variables are the variables it declares without a default.
 	variables []string
+	// features are the cliFeatures its blocks need.
+	features []string
 }
 
 // builtinProvider is Terraform's own provider (terraform_data), which needs
@@ -195,6 +201,7 @@ func (ex *example) addFile(path string) error {
 	}
 	base := filepath.Base(path)
 	ex.files[base] = src
+	ex.features = append(ex.features, configFeatures(file.Body.(*hclsyntax.Body))...)
 	for _, block := range file.Body.(*hclsyntax.Body).Blocks {
 		switch block.Type {
 		case "terraform":

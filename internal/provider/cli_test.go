@@ -1,0 +1,312 @@
+package provider
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// The acceptance tests run on Terraform and on OpenTofu (make test runs them
+// with each CLI of TF_ACC_CLI_MATRIX). The two resolve a source without a
+// host, such as astral/astral, to different registry hosts, and number
+// their releases independently, so the harness asks the CLI itself which it
+// is and which host it uses.
+
+// testCLI is the CLI that runs the acceptance tests.
+type testCLI struct {
+	product string // "Terraform" or "OpenTofu"
+	version string // as the CLI prints it, e.g. "1.12.6"
+}
+
+func (c testCLI) String() string { return c.product + " " + c.version }
+
+// acceptanceCLI is found before any test runs, so that the provider's
+// reattach address is right for every test; acceptanceCLIErr fails the
+// tests that gate on the CLI.
+var acceptanceCLI, acceptanceCLIErr = setUpAcceptanceCLI()
+
+// setUpAcceptanceCLI finds the CLI the way terraform-plugin-testing does,
+// points it at a CLI configuration of the tests' own, and sets
+// TF_ACC_PROVIDER_HOST to the host it gives astral/astral, unless set.
+func setUpAcceptanceCLI() (testCLI, error) {
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		return testCLI{}, nil
+	}
+	if err := useTestCLIConfig(); err != nil {
+		return testCLI{}, err
+	}
+	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if path == "" {
+		if v := os.Getenv("TF_ACC_TERRAFORM_VERSION"); v != "" {
+			// terraform-plugin-testing installs this Terraform release, whose
+			// host is its default one.
+			return testCLI{product: "Terraform", version: strings.TrimPrefix(v, "v")}, nil
+		}
+		var err error
+		if path, err = exec.LookPath("terraform"); err != nil {
+			return testCLI{}, err
+		}
+	}
+	cli, err := identifyCLI(path)
+	if err != nil {
+		return testCLI{}, err
+	}
+	if os.Getenv(resource.EnvTfAccProviderHost) == "" {
+		host, err := defaultProviderHost(path)
+		if err != nil {
+			return testCLI{}, fmt.Errorf("%s: %w", cli, err)
+		}
+		if err := os.Setenv(resource.EnvTfAccProviderHost, host); err != nil {
+			return testCLI{}, err
+		}
+	}
+	return cli, nil
+}
+
+// testCLIConfig installs no provider, so no test run ever reaches a
+// registry (the public ones are out of reach in CI): the tests serve every
+// provider they use.
+const testCLIConfig = `provider_installation {
+  direct {
+    exclude = ["*/*/*"]
+  }
+}
+`
+
+// useTestCLIConfig points TF_CLI_CONFIG_FILE at testCLIConfig, whatever it
+// was: a user's configuration (dev_overrides, mirrors) would change what the
+// tests run, and OpenTofu prints a warning about a missing one on stdout,
+// where terraform-exec then fails to read `tofu version`. The file lives in
+// the user's cache folder, rewritten in place, so runs leave nothing behind.
+func useTestCLIConfig() error {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(cache, "terraform-provider-astral")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "acceptance-*.tfrc")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.WriteString(testCLIConfig)
+	err = errors.Join(err, tmp.Close())
+	path := filepath.Join(dir, "acceptance.tfrc")
+	if err == nil {
+		// A rename, so a test process that runs at the same time never reads
+		// half a file.
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return errors.Join(err, os.Remove(tmp.Name()))
+	}
+	return os.Setenv("TF_CLI_CONFIG_FILE", path)
+}
+
+// versionLine is the first line of `version`. `version -json` gives the
+// version as terraform_version on both CLIs and nothing that tells them
+// apart.
+var versionLine = regexp.MustCompile(`^(Terraform|OpenTofu) v(\d+\.\d+\.\d+\S*)\n`)
+
+func identifyCLI(path string) (testCLI, error) {
+	out, err := runCLI(path, "", "version")
+	if err != nil {
+		return testCLI{}, err
+	}
+	m := versionLine.FindSubmatch(out)
+	if m == nil {
+		return testCLI{}, fmt.Errorf("%s version printed %q: neither Terraform nor OpenTofu", path, out)
+	}
+	return testCLI{product: string(m[1]), version: string(m[2])}, nil
+}
+
+// providerAddress is how `providers` prints a provider's fully qualified
+// address.
+var providerAddress = regexp.MustCompile(`provider\[([^/\]]+)/astral/astral\]`)
+
+// defaultProviderHost is the host the CLI gives astral/astral. `providers`
+// prints it from the configuration alone, with no init and no request.
+func defaultProviderHost(path string) (string, error) {
+	dir, err := os.MkdirTemp("", "astral-provider-host")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	const config = `terraform {
+  required_providers {
+    astral = {
+      source = "astral/astral"
+    }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+		return "", err
+	}
+	out, err := runCLI(path, dir, "providers")
+	if err != nil {
+		return "", err
+	}
+	m := providerAddress.FindSubmatch(out)
+	if m == nil {
+		return "", fmt.Errorf("`providers` printed no address of astral/astral: %q", out)
+	}
+	return string(m[1]), nil
+}
+
+func runCLI(path, dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", path, strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return out, nil
+}
+
+// cliFeatures are the language features that tests gate on, with the first
+// release of each CLI that has them; "" where no release has. Verified with
+// Terraform 1.5.7, 1.11.4 and 1.15.9 and OpenTofu 1.12.6 (the CLIs of
+// make test's matrix), each of which either runs the feature or rejects it;
+// the exact first releases between those come from the changelogs of
+// terraform-plugin-framework for Terraform, and from OpenTofu's release
+// notes, not at hand when this was written, for OpenTofu:
+//   - ephemeral resources: 1.5.7 has no ephemeral block; 1.11.4, 1.15.9 and
+//     OpenTofu 1.12.6 run TestAccEphemeralAPIKey.
+//   - write-only arguments: no provider here has one, so not run; the
+//     framework refuses them below Terraform 1.11 by the client's
+//     capabilities.
+//   - resource identity: an import block's identity argument is unknown to
+//     1.11.4, accepted by 1.15.9 and by OpenTofu 1.12.6.
+//   - list resources: `query` is a command of 1.15.9, not of 1.11.4 nor
+//     OpenTofu 1.12.6.
+//   - actions: an action block is valid in 1.15.9, unknown to 1.11.4 and to
+//     OpenTofu 1.12.6.
+//   - provider functions: provider::terraform::encode_tfvars runs on 1.11.4,
+//     1.15.9 and OpenTofu 1.12.6; 1.5.7 cannot parse the name.
+var cliFeatures = []struct {
+	name                string
+	terraform, openTofu string
+}{
+	{"ephemeral resources", "1.10", "1.11"},
+	{"write-only arguments", "1.11", "1.11"},
+	{"resource identity", "1.12", "1.12"},
+	{"list resources", "1.14", ""},
+	{"actions", "1.14", ""},
+	{"provider functions", "1.8", "1.7"},
+}
+
+// skipUnlessCLI skips the test unless the CLI that runs it has feature, one
+// of cliFeatures. terraform-plugin-testing's tfversion checks compare
+// version numbers alone, which would take OpenTofu 1.12 for Terraform 1.12.
+func skipUnlessCLI(t *testing.T, feature string) {
+	t.Helper()
+	if acceptanceCLIErr != nil {
+		t.Fatalf("which CLI runs the tests: %v", acceptanceCLIErr)
+	}
+	for _, f := range cliFeatures {
+		if f.name != feature {
+			continue
+		}
+		first := f.terraform
+		if acceptanceCLI.product == "OpenTofu" {
+			first = f.openTofu
+		}
+		if first != "" && !versionBefore(acceptanceCLI.version, first) {
+			return
+		}
+		need := "Terraform " + f.terraform + "+"
+		if f.openTofu == "" {
+			need += " (OpenTofu has none)"
+		} else {
+			need += " or OpenTofu " + f.openTofu + "+"
+		}
+		t.Skipf("%s need %s; this run uses %s", feature, need, acceptanceCLI)
+	}
+	t.Fatalf("no feature %q in cliFeatures", feature)
+}
+
+// blockFeatures are the features that a top-level block of a configuration
+// needs, by block type.
+var blockFeatures = map[string]string{
+	"ephemeral": "ephemeral resources",
+	"action":    "actions",
+}
+
+// configFeatures are the cliFeatures that a configuration's blocks need.
+func configFeatures(body *hclsyntax.Body) []string {
+	var features []string
+	for _, block := range body.Blocks {
+		if f, ok := blockFeatures[block.Type]; ok {
+			features = append(features, f)
+		}
+	}
+	return features
+}
+
+// skipUnlessCLIRuns skips the test unless the CLI has every feature that
+// config's blocks need. A config that does not parse needs none: the test
+// is about what the CLI says of it.
+func skipUnlessCLIRuns(t *testing.T, config string) {
+	t.Helper()
+	file, diags := hclsyntax.ParseConfig([]byte(config), "config.tf", hcl.InitialPos)
+	if diags.HasErrors() {
+		return
+	}
+	for _, f := range configFeatures(file.Body.(*hclsyntax.Body)) {
+		skipUnlessCLI(t, f)
+	}
+}
+
+// versionBefore says whether version v (1.12.6, 1.14.0-beta1) is below
+// first (1.12), comparing the numbers of first.
+func versionBefore(v, first string) bool {
+	have := strings.Split(strings.SplitN(v, "-", 2)[0], ".")
+	for i, w := range strings.Split(first, ".") {
+		want, _ := strconv.Atoi(w)
+		got := 0
+		if i < len(have) {
+			got, _ = strconv.Atoi(have[i])
+		}
+		if got != want {
+			return got < want
+		}
+	}
+	return false
+}
+
+func TestVersionBefore(t *testing.T) {
+	tests := []struct {
+		v, first string
+		want     bool
+	}{
+		{"1.5.7", "1.10", true},
+		{"1.9.99", "1.10", true},
+		{"1.10.0", "1.10", false},
+		{"1.11.4", "1.10", false},
+		{"1.14.0-beta1", "1.14", false},
+		{"1.13.5", "1.14", true},
+		{"2.0.0", "1.14", false},
+		{"1.12.6", "1.12.7", true},
+	}
+	for _, tt := range tests {
+		if got := versionBefore(tt.v, tt.first); got != tt.want {
+			t.Errorf("versionBefore(%q, %q) = %v, want %v", tt.v, tt.first, got, tt.want)
+		}
+	}
+}
