@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
@@ -80,8 +80,30 @@ func (regexValidator) ValidateString(_ context.Context, req validator.StringRequ
 	}
 }
 
-// positiveDurationValidator accepts a timetypes.GoDuration above zero; the
-// type itself rejects what Go cannot parse.
+// durationValidator accepts what time.ParseDuration reads, with an error
+// in the provider's words: Go's own says only "time: invalid duration".
+type durationValidator struct{}
+
+var _ validator.String = durationValidator{}
+
+func (durationValidator) Description(context.Context) string {
+	return `a duration such as "30s", "1m30s" or "2m"`
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf(`%s: %q is not a duration such as "30s", "1m30s" or "2m" (units h, m, s, ms).`, req.Path, req.ConfigValue.ValueString()))
+	}
+}
+
+// positiveDurationValidator accepts a duration above zero; durationValidator
+// rejects what does not parse.
 type positiveDurationValidator struct{}
 
 var _ validator.String = positiveDurationValidator{}
@@ -98,14 +120,44 @@ func (positiveDurationValidator) ValidateString(_ context.Context, req validator
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	d, diags := timetypes.GoDuration{StringValue: req.ConfigValue}.ValueGoDuration()
-	if diags.HasError() {
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil {
 		return
 	}
 	if d <= 0 {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("The duration must be above zero, such as \"30s\"; got %q.", req.ConfigValue.ValueString()))
 	}
+}
+
+// notEmptyValidator refuses an empty string for a provider argument that
+// falls back to an environment variable when left out: an empty string
+// would silently hide the variable.
+type notEmptyValidator struct {
+	summary string
+	env     string
+	// fallback says what applies when the variable is not set either; empty: nothing.
+	fallback string
+}
+
+var _ validator.String = notEmptyValidator{}
+
+func (v notEmptyValidator) Description(context.Context) string {
+	return "not empty: leave the argument out to use " + v.env
+}
+
+func (v notEmptyValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v notEmptyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() != "" {
+		return
+	}
+	use := "the " + v.env + " environment variable"
+	if v.fallback != "" {
+		use += ", or " + v.fallback + " when it is not set"
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, v.summary,
+		fmt.Sprintf("%s is an empty string. Leave %s out of the provider block (or set it to null) to use %s.", req.Path, req.Path, use))
 }
 
 // lifetimeValidator accepts what parseLifetime reads.
