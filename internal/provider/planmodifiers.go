@@ -46,9 +46,9 @@ func (sameInstantAsState) PlanModifyString(ctx context.Context, req planmodifier
 	}
 }
 
-// replaceUnlessAdded replaces the key when rotate_when_changed changes,
-// except when it is set on a key that had none: adding a trigger is no
-// reason to rotate.
-func replaceUnlessAdded(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
+// replaceUnlessAddedOrRemoved replaces the key when rotate_when_changed
+// changes from one map to another: setting it on a key that had none, or
+// removing it, adds or drops a trigger, which is no reason to rotate.
+func replaceUnlessAddedOrRemoved(_ context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull() && !req.PlanValue.IsNull()
 }
