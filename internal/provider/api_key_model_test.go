@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -30,19 +29,19 @@ func TestAPIKeyModelSetFrom(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		current   timetypes.RFC3339
+		current   timestamp
 		expiresAt *time.Time
-		want      timetypes.RFC3339
+		want      timestamp
 	}{
-		{"never expires", timetypes.NewRFC3339Null(), nil, timetypes.NewRFC3339Null()},
-		{"expiry dropped", timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00Z"), nil, timetypes.NewRFC3339Null()},
-		{"new expiry", timetypes.NewRFC3339Null(), at("2027-06-30T00:00:00Z"), timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00Z")},
-		{"planned, unknown", timetypes.NewRFC3339Unknown(), at("2027-06-30T00:00:00Z"), timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00Z")},
-		{"same instant, +00:00 kept", timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00+00:00"), at("2027-06-30T00:00:00Z"), timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00+00:00")},
-		{"same instant, offset kept", timetypes.NewRFC3339ValueMust("2027-06-29T17:00:00-07:00"), at("2027-06-30T00:00:00Z"), timetypes.NewRFC3339ValueMust("2027-06-29T17:00:00-07:00")},
-		{"other instant", timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00Z"), at("2027-07-01T00:00:00Z"), timetypes.NewRFC3339ValueMust("2027-07-01T00:00:00Z")},
-		{"fraction kept", timetypes.NewRFC3339Null(), at("2027-06-30T00:00:00.25+02:00"), timetypes.NewRFC3339ValueMust("2027-06-29T22:00:00.25Z")},
-		{"fraction differs", timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00Z"), at("2027-06-30T00:00:00.5Z"), timetypes.NewRFC3339ValueMust("2027-06-30T00:00:00.5Z")},
+		{"never expires", timestampNull(), nil, timestampNull()},
+		{"expiry dropped", timestampValue("2027-06-30T00:00:00Z"), nil, timestampNull()},
+		{"new expiry", timestampNull(), at("2027-06-30T00:00:00Z"), timestampValue("2027-06-30T00:00:00Z")},
+		{"planned, unknown", timestampUnknown(), at("2027-06-30T00:00:00Z"), timestampValue("2027-06-30T00:00:00Z")},
+		{"same instant, +00:00 kept", timestampValue("2027-06-30T00:00:00+00:00"), at("2027-06-30T00:00:00Z"), timestampValue("2027-06-30T00:00:00+00:00")},
+		{"same instant, offset kept", timestampValue("2027-06-29T17:00:00-07:00"), at("2027-06-30T00:00:00Z"), timestampValue("2027-06-29T17:00:00-07:00")},
+		{"other instant", timestampValue("2027-06-30T00:00:00Z"), at("2027-07-01T00:00:00Z"), timestampValue("2027-07-01T00:00:00Z")},
+		{"fraction kept", timestampNull(), at("2027-06-30T00:00:00.25+02:00"), timestampValue("2027-06-29T22:00:00.25Z")},
+		{"fraction differs", timestampValue("2027-06-30T00:00:00Z"), at("2027-06-30T00:00:00.5Z"), timestampValue("2027-06-30T00:00:00.5Z")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +52,7 @@ func TestAPIKeyModelSetFrom(t *testing.T) {
 				ID:         types.StringValue("key_01JD3X8Z6W4Q9T2B7N5M1K0C3R"),
 				Name:       types.StringValue(" Roster sync "),
 				SecretHint: types.StringValue("x7Qa"),
-				CreatedAt:  timetypes.NewRFC3339ValueMust("2026-11-25T09:30:00Z"),
+				CreatedAt:  timestampValue("2026-11-25T09:30:00Z"),
 				CreatedBy: types.ObjectValueMust(memberAttrTypes, map[string]attr.Value{
 					"id":   types.StringValue("mem_01JD3X8Z6W4Q9T2B7N5M1K0C3S"),
 					"name": types.StringValue("Dana Ortiz"),

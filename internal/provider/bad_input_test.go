@@ -97,12 +97,12 @@ func TestAccBadInput_resource(t *testing.T) {
 		{
 			name:   "expires_at not a time",
 			config: `resource "astral_api_key" "bad" {` + "\n" + `  name = "Bad expiry"` + "\n" + `  expires_at = "next tuesday"` + "\n}",
-			want:   messagePattern("Invalid RFC3339 String Value", `"next tuesday"`),
+			want:   messagePattern("Invalid timestamp", `expires_at: "next tuesday" is not an RFC 3339 timestamp`),
 		},
 		{
 			name:   "expires_at out of range",
 			config: `resource "astral_api_key" "bad" {` + "\n" + `  name = "Bad expiry"` + "\n" + `  expires_at = "2030-13-01T00:00:00Z"` + "\n}",
-			want:   messagePattern("Invalid RFC3339 String Value", "2030-13-01T00:00:00Z"),
+			want:   messagePattern("Invalid timestamp", `expires_at: "2030-13-01T00:00:00Z" names no real time: its month is out of range`),
 		},
 		{
 			name:   "ephemeral key's lifetime not a duration",

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -72,10 +71,11 @@ func TestAccAPIKeysDataSource_filters(t *testing.T) {
 		}
 		headCoach := env.Org.Member(sandbox.RoleHeadCoach)
 		return knownvalue.ObjectExact(map[string]knownvalue.Check{
-			"id":          knownvalue.StringExact(k.ID),
-			"name":        knownvalue.StringExact(k.Name),
-			"secret_hint": knownvalue.StringExact(k.SecretHint),
-			"created_at":  knownvalue.StringExact(k.CreatedAt.Format(time.RFC3339)),
+			"id":              knownvalue.StringExact(k.ID),
+			"organization_id": knownvalue.StringExact(env.Org.ID),
+			"name":            knownvalue.StringExact(k.Name),
+			"secret_hint":     knownvalue.StringExact(k.SecretHint),
+			"created_at":      knownvalue.StringExact(k.CreatedAt.Format(time.RFC3339)),
 			"created_by": knownvalue.ObjectExact(map[string]knownvalue.Check{
 				"id":   knownvalue.StringExact(headCoach.ID),
 				"name": knownvalue.StringExact(headCoach.Name),
@@ -102,7 +102,7 @@ func TestAccAPIKeysDataSource_filters(t *testing.T) {
 		},
 		resource.TestStep{
 			Config:      env.Config(`data "astral_api_keys" "test" { unused_since = "yesterday" }`),
-			ExpectError: messagePattern("Invalid RFC3339 String Value"),
+			ExpectError: messagePattern("Invalid timestamp", `unused_since: "yesterday" is not an RFC 3339 timestamp`),
 		},
 		step(`name_regex = "later$"`, keys(item(expiresLater))),
 		// Keys that never expire are not "expiring before".
@@ -129,7 +129,7 @@ func TestKeyFilter(t *testing.T) {
 		return &v
 	}
 	str := types.StringValue
-	rfc := func(d int) timetypes.RFC3339 { return rfc3339(day(d)) }
+	rfc := func(d int) timestamp { return rfc3339(day(d)) }
 	key := func(name string, expiresAt, lastUsedAt *time.Time) *astral.APIKey {
 		return &astral.APIKey{Name: name, ExpiresAt: expiresAt, LastUsedAt: lastUsedAt}
 	}
@@ -148,7 +148,7 @@ func TestKeyFilter(t *testing.T) {
 		{"expires at the time", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(10), nil), false},
 		{"expires after", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(11), nil), false},
 		{"never expires", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", nil, nil), false},
-		{"expires before, another offset", apiKeysDataSourceModel{ExpiresBefore: timetypes.NewRFC3339ValueMust("2027-01-10T23:30:00-01:00")}, key("k", day(10), nil), true},
+		{"expires before, another offset", apiKeysDataSourceModel{ExpiresBefore: timestampValue("2027-01-10T23:30:00-01:00")}, key("k", day(10), nil), true},
 		{"never used", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, nil), true},
 		{"last used before", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(9)), true},
 		{"last used at the time", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(10)), false},
