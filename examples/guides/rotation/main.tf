@@ -36,7 +36,9 @@ resource "astral_api_key" "ci" {
   }
 
   lifecycle {
-    # The new key is created before the old one is destroyed.
+    # The new key is created, and its secret written to Vault, before the old
+    # one is destroyed. Without this, Terraform destroys the old key first,
+    # and consumers have no working key until Vault holds the new secret.
     create_before_destroy = true
   }
 }

@@ -17,6 +17,13 @@ resource "vault_mount" "kv" {
 resource "astral_api_key" "roster_sync" {
   name       = "Roster sync script"
   expires_at = "2028-06-30T00:00:00Z"
+
+  lifecycle {
+    # A replacement is created, and its secret written to Vault, before the
+    # old key is revoked. Without this, Terraform revokes the old key first,
+    # and the script fails until Vault holds the new secret.
+    create_before_destroy = true
+  }
 }
 
 # The secret is known only to the apply that created the key, so it is written

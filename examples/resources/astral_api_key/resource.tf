@@ -3,6 +3,13 @@
 resource "astral_api_key" "roster_sync" {
   name       = "Roster sync script"
   expires_at = "2028-06-30T00:00:00Z"
+
+  # A replacement (a new name or expires_at) is created, and its secret
+  # handed on, before the old key is revoked: otherwise the script would have
+  # a revoked key until it gets the new secret.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # A key that never expires. Prefer an expiry for keys used by scripts.
