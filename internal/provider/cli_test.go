@@ -216,6 +216,10 @@ var cliFeatures = []struct {
 // version numbers alone, which would take OpenTofu 1.12 for Terraform 1.12.
 func skipUnlessCLI(t *testing.T, feature string) {
 	t.Helper()
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		// No CLI was asked; terraform-plugin-testing would skip the test too.
+		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
+	}
 	if acceptanceCLIErr != nil {
 		t.Fatalf("which CLI runs the tests: %v", acceptanceCLIErr)
 	}
