@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -64,6 +65,13 @@ type Config struct {
 	// RequestTimeout bounds each attempt (not the whole call, which the
 	// context bounds); zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// MaxRateLimitWait bounds the time a call spends, in all, waiting for
+	// the API's rate limit: for its turn under the policy the API
+	// announces, and for the Retry-After of each 429. Those waits are not
+	// retries: they never count against MaxRetries. A call that would wait
+	// longer fails with a *RateLimitError. Zero means
+	// DefaultMaxRateLimitWait.
+	MaxRateLimitWait time.Duration
 	// Logger, when set, receives one entry per attempt (see Logger).
 	Logger Logger
 }
@@ -72,10 +80,13 @@ type Config struct {
 // call, so that a logger carried by the context (such as Terraform's) can
 // write it. The key-value pairs are method, url, attempt, wait (the time
 // waited before this attempt), retry, and status and request_id when a
-// response arrived, or error when none did. No header or body is ever
-// logged. *slog.Logger implements it.
+// response arrived, or error when none did. A call that waits more than a
+// few seconds for the API's rate limit also gets one INFO entry, with
+// method, url, wait, waited, max_wait and the policy. No header or body is
+// ever logged. *slog.Logger implements it.
 type Logger interface {
 	DebugContext(ctx context.Context, msg string, args ...any)
+	InfoContext(ctx context.Context, msg string, args ...any)
 	WarnContext(ctx context.Context, msg string, args ...any)
 }
 
@@ -90,6 +101,11 @@ type Client struct {
 	logger        Logger
 	clock         apiClock
 	http          *retryablehttp.Client
+	// limiter paces every call of the client, whichever goroutine makes it.
+	limiter          rateLimiter
+	maxRetries       int
+	maxRateLimitWait time.Duration
+	reportWaitAfter  time.Duration
 }
 
 // NewClient checks the configuration and returns a client. It makes no
@@ -110,6 +126,7 @@ func NewClient(cfg Config) (*Client, error) {
 	waitMin := cmpOr(cfg.RetryWaitMin, DefaultRetryWaitMin)
 	waitMax := cmpOr(cfg.RetryWaitMax, DefaultRetryWaitMax)
 	timeout := cmpOr(cfg.RequestTimeout, DefaultRequestTimeout)
+	maxRateLimitWait := cmpOr(cfg.MaxRateLimitWait, DefaultMaxRateLimitWait)
 	for _, f := range []struct {
 		field    string
 		negative bool
@@ -118,6 +135,7 @@ func NewClient(cfg Config) (*Client, error) {
 		{"RetryWaitMin", waitMin < 0},
 		{"RetryWaitMax", waitMax < 0},
 		{"RequestTimeout", timeout < 0},
+		{"MaxRateLimitWait", maxRateLimitWait < 0},
 	} {
 		if f.negative {
 			return nil, invalidConfig(f.field, "it must not be negative")
@@ -144,20 +162,33 @@ func NewClient(cfg Config) (*Client, error) {
 		authorization: "Bearer " + cfg.APIKey,
 		userAgent:     cmpOr(cfg.UserAgent, DefaultUserAgent),
 		logger:        cfg.Logger,
+
+		maxRetries:       retries,
+		maxRateLimitWait: maxRateLimitWait,
+		reportWaitAfter:  defaultReportWaitAfter,
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient:   hc,
 		RetryWaitMin: waitMin,
 		RetryWaitMax: waitMax,
-		RetryMax:     retries,
-		CheckRetry:   c.checkRetry,
-		Backoff:      backoff,
-		// Marks when each attempt starts, so that its log entry tells how
-		// long the call waited before it.
+		// checkRetry counts the retries that MaxRetries bounds: waits for
+		// the rate limit are not among them.
+		RetryMax:   math.MaxInt,
+		CheckRetry: c.checkRetry,
+		Backoff:    c.backoff,
+		// Each attempt waits here for the rate limit, outside the attempt's
+		// timeout, and is marked as started, so that its log entry tells
+		// how long the call waited before it.
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, _ int) {
-			if st, _ := req.Context().Value(callKey{}).(*call); st != nil {
-				st.started = time.Now()
+			st, _ := req.Context().Value(callKey{}).(*call)
+			if st == nil {
+				return
 			}
+			if err := c.waitForRateLimit(req.Context(), st); err != nil {
+				// The hook cannot fail the attempt; ending its context does.
+				st.abort(err)
+			}
+			st.started = time.Now()
 		},
 		// The last response, not "giving up after N attempts", must reach
 		// the caller so that the API's code, message and request id survive.
@@ -224,9 +255,19 @@ type call struct {
 	method   string
 	url      string
 	attempts int
+	// retries counts the retries that MaxRetries bounds.
+	retries int
 	// started is when the current attempt began; ended, when the last
 	// one's outcome was known. The time between them is the wait.
 	started, ended time.Time
+	// rateWaited is the time the call has waited for the rate limit, and
+	// reportedWait whether that wait has been logged.
+	rateWaited   time.Duration
+	reportedWait bool
+	// last429 is the API's last 429 of the call, for a *RateLimitError.
+	last429 *APIError
+	// abort ends the call's context with the reason, a *RateLimitError.
+	abort context.CancelCauseFunc
 }
 
 // response is a response body type that can tell whether it is complete.
@@ -237,7 +278,9 @@ type response interface {
 // do sends one call, with retries, and decodes a 2xx body into v.
 // idempotencyKey is sent when non-empty.
 func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte, idempotencyKey string, v response) error {
-	st := &call{method: method, url: u.String()}
+	ctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	st := &call{method: method, url: u.String(), abort: abort}
 	var raw any // a nil []byte would still be sent as an empty chunked body
 	if body != nil {
 		raw = body
@@ -260,6 +303,10 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
+		}
+		var rateErr *RateLimitError
+		if errors.As(err, &rateErr) {
+			return rateErr
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -300,12 +347,34 @@ func readLimited(r io.Reader) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// checkRetry is the retry policy (see retryable) plus the per-attempt log line.
+// checkRetry is the retry policy (see retryable) with the bound of
+// MaxRetries, the rate limiter's lesson from each response, and the
+// per-attempt log line.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	retry, err := retryable(ctx, resp, err)
 	st, _ := ctx.Value(callKey{}).(*call)
+	var rateErr *RateLimitError
+	if cause := context.Cause(ctx); errors.As(cause, &rateErr) {
+		// The rate limit held this attempt back: it was never sent.
+		return false, rateErr
+	}
+	retry, err := retryable(ctx, resp, err)
 	if st == nil {
 		return retry, err
+	}
+	if resp != nil {
+		c.limiter.observe(resp.Header, resp.StatusCode, time.Now(), c.retryAfter(resp))
+		if resp.StatusCode == http.StatusTooManyRequests {
+			st.last429 = keep429(st, resp)
+		}
+	} else {
+		c.limiter.answered()
+	}
+	if retry && !waitsForRateLimit(resp) {
+		if st.retries >= c.maxRetries {
+			retry = false
+		} else {
+			st.retries++
+		}
 	}
 	st.attempts++
 	var wait time.Duration
@@ -363,6 +432,51 @@ func permanentTransportError(err error) bool {
 		invalid  x509.CertificateInvalidError
 	)
 	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// keep429 reads a 429's error before retryablehttp discards its body, and
+// puts the body back for the caller when the 429 is the last answer.
+func keep429(st *call, resp *http.Response) *APIError {
+	data, err := readLimited(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return newAPIError(st, resp, data, err)
+}
+
+// waitsForRateLimit reports a 429 that says how to wait, by Retry-After or
+// a policy to follow: its retry is a wait for the rate limit, which
+// MaxRetries does not count and MaxRateLimitWait bounds. A bare 429 is
+// retried like a 5xx.
+func waitsForRateLimit(resp *http.Response) bool {
+	if resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		return false
+	}
+	_, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	_, hasPolicy := parseRateLimitPolicy(resp.Header.Get("RateLimit-Policy"))
+	return hasRetryAfter || hasPolicy
+}
+
+// retryAfter is the pause a 429 asks for, within RetryWaitMin and
+// RetryWaitMax, or zero when it asks for none.
+func (c *Client) retryAfter(resp *http.Response) time.Duration {
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return 0
+	}
+	d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if !ok {
+		return 0
+	}
+	return min(max(d, c.http.RetryWaitMin), c.http.RetryWaitMax)
+}
+
+// backoff is the wait before a retry. A 429 that says how to wait leaves
+// it to the rate limiter, which holds back every call of the client, not
+// only this one, until the API accepts requests again.
+func (c *Client) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	if waitsForRateLimit(resp) {
+		return 0
+	}
+	return backoff(lo, hi, attempt, resp)
 }
 
 // backoff waits what Retry-After asks, within [lo, hi]; without it, a

@@ -722,9 +722,10 @@ func TestSandboxRetries(t *testing.T) {
 				t.Fatalf("List: %v", err)
 			}
 		}
+		// The client paces itself to the policy the answers announce.
 		stats := env.Server.Stats()
-		if stats.Responses["429"] == 0 || stats.Responses["200"] != 250 {
-			t.Errorf("responses %v, want some 429 and exactly 250 200", stats.Responses)
+		if stats.Responses["429"] > 5 || stats.Responses["200"] != 250 {
+			t.Errorf("responses %v, want at most five 429 and exactly 250 200", stats.Responses)
 		}
 	})
 
