@@ -12,12 +12,17 @@ import (
 var _ astral.Logger = tflogLogger{}
 
 // tflogLogger writes the client's entry for each attempt of a call to
-// Terraform's log (TF_LOG=DEBUG shows it), through the logger that the
-// framework puts in each request's context.
+// Terraform's log (TF_LOG=DEBUG shows it), and a long wait for the API's
+// rate limit at INFO, through the logger that the framework puts in each
+// request's context.
 type tflogLogger struct{}
 
 func (tflogLogger) DebugContext(ctx context.Context, msg string, args ...any) {
 	tflog.Debug(ctx, msg, logFields(args))
+}
+
+func (tflogLogger) InfoContext(ctx context.Context, msg string, args ...any) {
+	tflog.Info(ctx, msg, logFields(args))
 }
 
 func (tflogLogger) WarnContext(ctx context.Context, msg string, args ...any) {

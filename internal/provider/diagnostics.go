@@ -21,7 +21,10 @@ func clientErrorDiagnostic(summary string, err error) diag.Diagnostic {
 
 // advice says what the user can do about err.
 func advice(err error) string {
-	var connErr *astral.ConnectionError
+	var (
+		connErr *astral.ConnectionError
+		rateErr *astral.RateLimitError
+	)
 	switch {
 	case errors.Is(err, astral.ErrUnauthenticated):
 		return "The provider's API key is not valid: it may be revoked or expired. " +
@@ -32,7 +35,13 @@ func advice(err error) string {
 		return "Only the organization's head coach may manage API keys; use a key created by the head coach as the provider's api_key."
 	case errors.Is(err, astral.ErrForbidden):
 		return "The API refused the request for the provider's API key; check the organization's plan and the role of the key's creator."
+	case errors.As(err, &rateErr):
+		return "The API kept answering that the provider's API key sends too many requests: the provider paced its requests to the API's rate limit, " +
+			"but this one would have waited longer than rate_limit_wait (" + rateErr.MaxWait.String() + ") allows. " +
+			"Run Terraform again later, lower -parallelism, stop other clients that use the same API key, or raise rate_limit_wait."
 	case errors.Is(err, astral.ErrRateLimited):
+		// A 429 that said neither how long to wait nor the policy: retried
+		// like a server error.
 		return "The API kept answering that the provider's API key sends too many requests, after every retry. " +
 			"Wait a minute and run Terraform again, lower -parallelism, or raise max_retries."
 	case errors.Is(err, astral.ErrServer):
