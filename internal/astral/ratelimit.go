@@ -19,7 +19,7 @@ const (
 	// that leave exactly one interval apart can reach the API closer together
 	// than that, and the slack the margin leaves in the API's bucket absorbs
 	// them.
-	paceFactor = 0.95
+	paceFactor = 0.98
 	// defaultReportWaitAfter is how long a call waits for the rate limit
 	// before the wait is logged at INFO: a shorter one is not worth a
 	// user's attention.
