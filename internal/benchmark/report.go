@@ -30,6 +30,8 @@ type Report struct {
 	Ns        []int
 	Reps      map[int]int
 	Summaries map[Key]Summary
+	// Scenarios are the runs under a rate limit or a latency, if any.
+	Scenarios []ScenarioSummary
 	Duration  time.Duration
 }
 
@@ -170,6 +172,9 @@ func (r Report) Markdown() string {
 		p := r.Summaries[Key{KindProvider, StepPlan, n}]
 		fmt.Fprintf(&b, "- Refresh costs requests in proportion to pages: %s (%d requests for %d keys: %d list, %d read; a full listing takes %s, and up to %d keys may be read on their own).\n",
 			yesNo(p.Check.WithinPages), p.Requests.Read+p.Requests.List, n, p.Requests.List, p.Requests.Read, plural(p.Check.PageBudget, "page"), MissBudget)
+	}
+	if len(r.Scenarios) > 0 {
+		scenarioMarkdown(&b, r.Scenarios)
 	}
 	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/astral/terraform-provider-astral/internal/benchmark"
+	sandboxapi "github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
 // namePrefix starts the name of every key and input the benchmark creates.
@@ -325,4 +326,63 @@ func output(ctx context.Context, dir, name string, args ...string) (string, erro
 		return "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// scenarios runs each scenario's apply and destroy reps times, each step
+// under the scenario's fault. A step that fails is recorded, then run again
+// without the fault, unmeasured, so that the next step starts from the
+// state it expects; only a second failure ends the run.
+func (b *bench) scenarios(ctx context.Context, scenarios []benchmark.Scenario, reps int) ([]benchmark.ScenarioSample, error) {
+	var out []benchmark.ScenarioSample
+	for _, sc := range scenarios {
+		dir := filepath.Join(b.dir, "tf", fmt.Sprintf("%s-%d", sc.Name, sc.N))
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(benchmark.Config(benchmark.KindProvider, sc.N, namePrefix)), 0o600); err != nil {
+			return nil, err
+		}
+		for rep := 1; rep <= reps; rep++ {
+			for _, step := range benchmark.ScenarioSteps {
+				got, err := b.scenarioStep(ctx, dir, sc, step)
+				if err != nil {
+					return nil, fmt.Errorf("%s, repetition %d, %s: %w", sc, rep, step, err)
+				}
+				got.Rep = rep
+				out = append(out, got)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (b *bench) scenarioStep(ctx context.Context, dir string, sc benchmark.Scenario, step benchmark.Step) (benchmark.ScenarioSample, error) {
+	out := benchmark.ScenarioSample{Scenario: sc, Step: step}
+	if err := b.sandbox.setFaults(ctx, sc.Faults()); err != nil {
+		return out, err
+	}
+	s, stepErr := b.step(ctx, dir, benchmark.KindProvider, step, sc.N)
+	// The checks and any rerun go without the fault; setting a rate limit
+	// again starts every bucket full, so each step starts alike.
+	if err := b.sandbox.setFaults(ctx, sandboxapi.Faults{}); err != nil {
+		return out, err
+	}
+	out.Wall, out.Stats = s.Wall, s.Stats
+	if stepErr != nil {
+		out.Error = strings.SplitN(stepErr.Error(), "\n", 2)[0]
+		logf("%s %s failed at its first try: %v; running it again without the fault", sc, step, stepErr)
+		if _, err := b.step(ctx, dir, benchmark.KindProvider, step, sc.N); err != nil {
+			return out, err
+		}
+	}
+	logf("%s, %s: %.2f s against a floor of %.2f s, %d requests, %d answered 429",
+		sc, step, out.Wall.Seconds(), sc.Floor().Seconds(), benchmark.RequestsOf(out.Stats).Total(), out.Stats.Responses["429"])
+	_, own, err := b.sandbox.activeKeys(ctx)
+	if err != nil {
+		return out, err
+	}
+	if want := map[benchmark.Step]int{benchmark.StepApply: sc.N, benchmark.StepDestroy: 0}[step]; own != want {
+		return out, fmt.Errorf("after %s the sandbox has %d active benchmark keys, want %d", step, own, want)
+	}
+	return out, nil
 }

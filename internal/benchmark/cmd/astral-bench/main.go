@@ -5,10 +5,13 @@
 // four kinds, in rotating order, for several repetitions: terraform_data
 // (the floor, built into Terraform), floor_data (the same resource in a
 // plugin), floor_api_key (astral_api_key's schema without the provider's
-// code) and astral_api_key. It prints a Markdown report and writes
-// results.md, chart.svg and results.json to -out.
+// code) and astral_api_key. Then it applies and destroys astral_api_key
+// under the sandbox's rate limit (-ratelimit) and under a latency
+// (-latency). It prints a Markdown report and writes results.md, chart.svg
+// and results.json to -out.
 //
 //	go run ./internal/benchmark/cmd/astral-bench -n 10,100,1000 -reps 3
+//	go run ./internal/benchmark/cmd/astral-bench -n "" -reps 1 # the scenarios alone
 package main
 
 import (
@@ -38,7 +41,9 @@ func main() {
 
 func run() (err error) {
 	var (
-		sizes   = flag.String("n", "10,100,1000", "comma-separated resource counts; N:R runs R repetitions of that N instead of -reps")
+		sizes   = flag.String("n", "10,100,1000", "comma-separated resource counts; N:R runs R repetitions of that N instead of -reps; empty for none")
+		limited = flag.String("ratelimit", "120:8", "N:R applies and destroys N keys while the sandbox allows R requests per second; empty for none")
+		latency = flag.String("latency", "200:50", "N:MS applies and destroys N keys while the sandbox waits MS milliseconds before every answer; empty for none")
 		reps    = flag.Int("reps", 3, "repetitions of each N")
 		out     = flag.String("out", "bench-results", "directory that receives results.md, chart.svg and results.json")
 		work    = flag.String("work", "", "working directory (binaries, database, Terraform configurations and logs); a temporary one when empty")
@@ -50,6 +55,20 @@ func run() (err error) {
 	plan, err := parseSizes(*sizes, *reps)
 	if err != nil {
 		return err
+	}
+	var scenarios []benchmark.Scenario
+	for _, f := range []struct{ name, value string }{{benchmark.ScenarioRateLimit, *limited}, {benchmark.ScenarioLatency, *latency}} {
+		if f.value == "" {
+			continue
+		}
+		sc, err := benchmark.ParseScenario(f.name, f.value)
+		if err != nil {
+			return err
+		}
+		scenarios = append(scenarios, sc)
+	}
+	if len(plan) == 0 && len(scenarios) == 0 {
+		return errors.New("nothing to measure: -n, -ratelimit and -latency are all empty")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -82,13 +101,22 @@ func run() (err error) {
 
 	started := time.Now()
 	machine := describeMachine(ctx)
-	samples, active, err := b.measure(ctx, plan)
+	var (
+		samples []benchmark.Sample
+		active  map[int]int
+	)
+	if len(plan) > 0 {
+		if samples, active, err = b.measure(ctx, plan); err != nil {
+			return err
+		}
+	}
+	scenarioSamples, err := b.scenarios(ctx, scenarios, *reps)
 	if err != nil {
 		return err
 	}
 	machine.LoadAfter = loadAverage()
 	elapsed := time.Since(started)
-	if *perfDir != "" {
+	if *perfDir != "" && len(plan) > 0 {
 		if err := b.profile(ctx, *perfDir, plan[len(plan)-1].n); err != nil {
 			return err
 		}
@@ -98,6 +126,7 @@ func run() (err error) {
 		Machine:   machine,
 		Reps:      map[int]int{},
 		Summaries: benchmark.Summarize(samples, active),
+		Scenarios: benchmark.SummarizeScenarios(scenarioSamples),
 		Duration:  elapsed,
 	}
 	for _, s := range plan {
@@ -106,7 +135,7 @@ func run() (err error) {
 	}
 	md := report.Markdown()
 	fmt.Print(md)
-	return write(*out, md, report.Chart(), rawResults{Machine: machine, Active: active, Samples: samples})
+	return write(*out, md, report.Chart(), rawResults{Machine: machine, Active: active, Samples: samples, Scenarios: scenarioSamples})
 }
 
 // size is one N and how many repetitions it gets.
@@ -116,6 +145,9 @@ type size struct{ n, reps int }
 // repetition count.
 func parseSizes(s string, reps int) ([]size, error) {
 	var out []size
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
 	for f := range strings.SplitSeq(s, ",") {
 		nStr, rStr, hasReps := strings.Cut(strings.TrimSpace(f), ":")
 		n, err := strconv.Atoi(nStr)
@@ -145,8 +177,9 @@ func parseSizes(s string, reps int) ([]size, error) {
 type rawResults struct {
 	Machine benchmark.Machine `json:"machine"`
 	// Active is, per N, the organization's active keys after apply.
-	Active  map[int]int        `json:"active_keys"`
-	Samples []benchmark.Sample `json:"samples"`
+	Active    map[int]int                `json:"active_keys"`
+	Samples   []benchmark.Sample         `json:"samples"`
+	Scenarios []benchmark.ScenarioSample `json:"scenarios"`
 }
 
 func write(dir, md string, svg []byte, raw rawResults) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,19 +129,28 @@ func (s *sandbox) stop() {
 
 // resetStats zeroes the sandbox's request counts.
 func (s *sandbox) resetStats(ctx context.Context) error {
-	return s.adminCall(ctx, http.MethodDelete, nil)
+	return s.adminCall(ctx, http.MethodDelete, "/_sandbox/stats", nil, nil)
+}
+
+// setFaults replaces the faults the sandbox injects; the zero Faults clears them.
+func (s *sandbox) setFaults(ctx context.Context, f sandboxapi.Faults) error {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return s.adminCall(ctx, http.MethodPut, "/_sandbox/faults", body, nil)
 }
 
 // stats returns the request counts since the last reset (sandboxapi is the
 // sandbox package, named apart from this file's sandbox process type).
 func (s *sandbox) stats(ctx context.Context) (sandboxapi.Stats, error) {
 	var st sandboxapi.Stats
-	err := s.adminCall(ctx, http.MethodGet, &st)
+	err := s.adminCall(ctx, http.MethodGet, "/_sandbox/stats", nil, &st)
 	return st, err
 }
 
-func (s *sandbox) adminCall(ctx context.Context, method string, into any) error {
-	req, err := http.NewRequestWithContext(ctx, method, s.endpoint+"/_sandbox/stats", nil)
+func (s *sandbox) adminCall(ctx context.Context, method, path string, body []byte, into any) error {
+	req, err := http.NewRequestWithContext(ctx, method, s.endpoint+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -150,17 +160,17 @@ func (s *sandbox) adminCall(ctx context.Context, method string, into any) error 
 		return err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s /_sandbox/stats: %s: %s", method, resp.Status, body)
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, answer)
 	}
 	if into == nil {
 		return nil
 	}
-	return json.Unmarshal(body, into)
+	return json.Unmarshal(answer, into)
 }
 
 // activeKeys lists the organization's active keys and counts those whose
