@@ -18,7 +18,6 @@ import (
 	"log"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -30,6 +29,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/astral/terraform-provider-astral/internal/pluginserve"
 	astralprovider "github.com/astral/terraform-provider-astral/internal/provider"
@@ -163,20 +163,27 @@ func (floorAPIKey) Metadata(_ context.Context, req resource.MetadataRequest, res
 // that each instance takes as many bytes in the state as a real key.
 func (floorAPIKey) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	secret := "astral_live_" + random(alnum, 32)
-	values := map[string]attr.Value{
+	// Timestamps are set as Go values, which the framework converts into
+	// the schema's own type, whichever that is.
+	values := map[string]any{
 		"id":          types.StringValue("key_" + random(crockford, 26)),
 		"secret":      types.StringValue(secret),
 		"secret_hint": types.StringValue(secret[len(secret)-4:]),
-		"created_at":  timetypes.NewRFC3339ValueMust(time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)),
+		"created_at":  time.Now().UTC().Truncate(time.Second).Format(time.RFC3339),
 		"created_by": types.ObjectValueMust(map[string]attr.Type{"id": types.StringType, "name": types.StringType},
 			map[string]attr.Value{"id": types.StringValue("mem_" + random(crockford, 26)), "name": types.StringValue("Dana Ortiz")}),
 		"ready_for_rotation": types.BoolValue(false),
+		"organization_id":    types.StringValue("org_" + random(crockford, 26)),
+		"idempotency_key":    types.StringValue(random(crockford, 26)),
 	}
 	// Unset, expires_at is unknown in the plan; the API answers null.
-	var expiresAt timetypes.RFC3339
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("expires_at"), &expiresAt)...)
-	if expiresAt.IsUnknown() {
-		values["expires_at"] = timetypes.NewRFC3339Null()
+	var plan map[string]tftypes.Value
+	if err := req.Plan.Raw.As(&plan); err != nil {
+		resp.Diagnostics.AddError("Unreadable plan", err.Error())
+		return
+	}
+	if !plan["expires_at"].IsKnown() {
+		values["expires_at"] = (*string)(nil)
 	}
 	// The arguments, revoke_on_destroy's default among them, come from the plan.
 	resp.State.Raw = req.Plan.Raw
