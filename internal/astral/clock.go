@@ -17,6 +17,8 @@ const clockResolution = 2 * time.Second
 type apiClock struct {
 	// offset is the API's time minus this machine's, in nanoseconds.
 	offset atomic.Int64
+	// observed is set by the first response with a Date.
+	observed atomic.Bool
 }
 
 // observe records the offset that a response's Date shows; received is
@@ -32,6 +34,7 @@ func (c *apiClock) observe(date string, received time.Time) {
 		offset = 0
 	}
 	c.offset.Store(int64(offset))
+	c.observed.Store(true)
 }
 
 func (c *apiClock) now() time.Time {
@@ -44,4 +47,10 @@ func (c *apiClock) now() time.Time {
 // first response it is this machine's clock.
 func (c *Client) Now() time.Time {
 	return c.clock.now()
+}
+
+// ClockObserved reports whether a response has shown the API's clock yet,
+// so that Now follows it.
+func (c *Client) ClockObserved() bool {
+	return c.clock.observed.Load()
 }

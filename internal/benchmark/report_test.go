@@ -83,8 +83,8 @@ func TestMarkdown(t *testing.T) {
 		"| 1000 | destroy | – | 11.00 s | 16.00 s | 20.00 s | n/a | n/a | n/a | 1.25× |\n",
 		"How to read the ratios: provider / floor = schema floor / floor × provider / schema floor.",
 		// Requests.
-		"| 10 | apply | 10 create | 10 create | none | – |\n",
-		"| 10 | destroy | 10 read, 10 revoke | 10 revoke, ≤ 10 read | none | no (target ≤ 1 list + ≤ 10 read) |\n",
+		"| 10 | apply | 10 create | 10 create, ≤ 2 me | none | – |\n",
+		"| 10 | destroy | 10 read, 10 revoke | 10 revoke, ≤ 10 read, ≤ 2 me | none | no (target ≤ 1 list + ≤ 10 read) |\n",
 		"| 1000 | plan | 1000 read, 3 list | ≤ 1000 read | 1003 reads and lists for 1000 keys | no (target ≤ 11 list + ≤ 10 read) |\n",
 		// Where the time goes: one row per kind.
 		"| 1000 | apply | floor | 10.00 s | 5.00 s | – | – | – | – | – |\n" +

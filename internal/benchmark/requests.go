@@ -26,12 +26,14 @@ type Requests struct {
 	Read   int `json:"read"`
 	List   int `json:"list"`
 	Revoke int `json:"revoke"`
+	// Me counts GET /v1/me: a provider process asks who its key is once.
+	Me int `json:"me"`
 	// Other counts /v1 calls that are none of the above (a wrong route or method).
 	Other int `json:"other"`
 }
 
 // Total is the number of API calls.
-func (r Requests) Total() int { return r.Create + r.Read + r.List + r.Revoke + r.Other }
+func (r Requests) Total() int { return r.Create + r.Read + r.List + r.Revoke + r.Me + r.Other }
 
 // String lists the non-zero kinds, e.g. "100 create, 1 list".
 func (r Requests) String() string {
@@ -39,7 +41,7 @@ func (r Requests) String() string {
 	for _, p := range []struct {
 		n    int
 		name string
-	}{{r.Create, "create"}, {r.Read, "read"}, {r.List, "list"}, {r.Revoke, "revoke"}, {r.Other, "other"}} {
+	}{{r.Create, "create"}, {r.Read, "read"}, {r.List, "list"}, {r.Revoke, "revoke"}, {r.Me, "me"}, {r.Other, "other"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
 		}
@@ -65,6 +67,8 @@ func RequestsOf(s sandbox.Stats) Requests {
 		rest, isKeys := strings.CutPrefix(path, "/v1/api-keys")
 		rest = strings.TrimSuffix(rest, "/")
 		switch {
+		case path == "/v1/me" && method == "GET":
+			r.Me += n
 		case !isKeys:
 			r.Other += n
 		case rest == "" && method == "POST":
@@ -114,7 +118,10 @@ type Check struct {
 // contract's minimum: apply creates each key once and reads nothing;
 // a plan refreshes with at most one read per key (fewer is better) and
 // writes nothing; destroy refreshes the same way, then revokes each key once.
-// active is the number of active keys in the organization during the step.
+// Each provider process also asks once who its key is (GET /v1/me), to prove
+// it at plan time: a plan runs one process, an apply or a destroy two (one
+// to plan, one to apply). active is the number of active keys in the
+// organization during the step.
 func CheckRequests(step Step, n, active int, s sandbox.Stats) Check {
 	r := RequestsOf(s)
 	var c Check
@@ -131,20 +138,28 @@ func CheckRequests(step Step, n, active int, s sandbox.Stats) Check {
 		// Reading every key on its own is not by pages, however small n is.
 		c.WithinPages = r.List <= c.PageBudget && r.Read <= MissBudget && r.Read < n
 	}
+	atMost := func(got, limit int, what string) {
+		if got > limit {
+			c.Findings = append(c.Findings, fmt.Sprintf("%d %s (want at most %d)", got, what, limit))
+		}
+	}
 	switch step {
 	case StepApply:
-		c.Minimum = fmt.Sprintf("%d create", n)
+		c.Minimum = fmt.Sprintf("%d create, ≤ 2 me", n)
+		atMost(r.Me, 2, "me")
 		exact(r.Create, n, "create")
 		exact(r.Read, 0, "read")
 		exact(r.List, 0, "list")
 		exact(r.Revoke, 0, "revoke")
 	case StepPlan:
-		c.Minimum = fmt.Sprintf("≤ %d read", n)
+		c.Minimum = fmt.Sprintf("≤ %d read, ≤ 1 me", n)
+		atMost(r.Me, 1, "me")
 		refresh()
 		exact(r.Create, 0, "create")
 		exact(r.Revoke, 0, "revoke")
 	case StepDestroy:
-		c.Minimum = fmt.Sprintf("%d revoke, ≤ %d read", n, n)
+		c.Minimum = fmt.Sprintf("%d revoke, ≤ %d read, ≤ 2 me", n, n)
+		atMost(r.Me, 2, "me")
 		refresh()
 		exact(r.Create, 0, "create")
 		exact(r.Revoke, n, "revoke")

@@ -3,7 +3,6 @@ package provider
 import (
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -13,12 +12,13 @@ import (
 // apiKeyModel holds the attributes that the resource and each key of the
 // data source share.
 type apiKeyModel struct {
-	ID         types.String      `tfsdk:"id"`
-	Name       types.String      `tfsdk:"name"`
-	SecretHint types.String      `tfsdk:"secret_hint"`
-	CreatedAt  timetypes.RFC3339 `tfsdk:"created_at"`
-	CreatedBy  types.Object      `tfsdk:"created_by"`
-	ExpiresAt  timetypes.RFC3339 `tfsdk:"expires_at"`
+	ID             types.String `tfsdk:"id"`
+	OrganizationID types.String `tfsdk:"organization_id"`
+	Name           types.String `tfsdk:"name"`
+	SecretHint     types.String `tfsdk:"secret_hint"`
+	CreatedAt      timestamp    `tfsdk:"created_at"`
+	CreatedBy      types.Object `tfsdk:"created_by"`
+	ExpiresAt      timestamp    `tfsdk:"expires_at"`
 }
 
 // memberAttrTypes are the attributes of created_by.
@@ -32,6 +32,12 @@ var memberAttrTypes = map[string]attr.Type{
 // with another offset than the API's UTC does not differ from the state.
 func (m *apiKeyModel) setFrom(key *astral.APIKey) {
 	m.ID = types.StringValue(key.ID)
+	// An API older than organization_id leaves the recorded one, if any.
+	if key.OrganizationID != "" {
+		m.OrganizationID = types.StringValue(key.OrganizationID)
+	} else if m.OrganizationID.IsUnknown() {
+		m.OrganizationID = types.StringNull()
+	}
 	m.Name = types.StringValue(key.Name)
 	m.SecretHint = types.StringValue(key.SecretHint)
 	m.CreatedAt = rfc3339(&key.CreatedAt)
@@ -45,12 +51,12 @@ func (m *apiKeyModel) setFrom(key *astral.APIKey) {
 }
 
 // rfc3339 spells t as the API does: UTC, with fractional seconds only when
-// there are any (timetypes' own constructors would drop them). Nil is null.
-func rfc3339(t *time.Time) timetypes.RFC3339 {
+// there are any. Nil is null.
+func rfc3339(t *time.Time) timestamp {
 	if t == nil {
-		return timetypes.NewRFC3339Null()
+		return timestampNull()
 	}
-	return timetypes.NewRFC3339ValueMust(t.UTC().Format(time.RFC3339Nano))
+	return timestampValue(t.UTC().Format(time.RFC3339Nano))
 }
 
 // sameInstant reports whether v is a known timestamp naming the instant t
@@ -64,7 +70,7 @@ func sameInstant(v types.String, t *time.Time) bool {
 }
 
 // parseTime reads a known, valid RFC 3339 value; the attribute's type has
-// already rejected an invalid one.
+// already rejected an invalid one (timestampProblem says why).
 func parseTime(v types.String) (time.Time, bool) {
 	if v.IsNull() || v.IsUnknown() {
 		return time.Time{}, false

@@ -42,7 +42,7 @@ func TestClientLogReachesTerraformLog(t *testing.T) {
 	}
 	for i, want := range []map[string]any{
 		{"@level": "debug", "@message": "astral: response", "method": "POST", "attempt": float64(1), "wait": "0s", "retry": true, "status": float64(503)},
-		{"@level": "debug", "@message": "astral: response", "method": "POST", "attempt": float64(2), "retry": true, "status": float64(503)},
+		{"@level": "debug", "@message": "astral: response", "method": "POST", "attempt": float64(2), "retry": false, "status": float64(503)},
 	} {
 		for field, value := range want {
 			if entries[i][field] != value {

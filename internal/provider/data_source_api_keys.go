@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -25,14 +24,14 @@ type apiKeysDataSource struct {
 
 type apiKeysDataSourceModel struct {
 	NameRegex     types.String      `tfsdk:"name_regex"`
-	ExpiresBefore timetypes.RFC3339 `tfsdk:"expires_before"`
-	UnusedSince   timetypes.RFC3339 `tfsdk:"unused_since"`
+	ExpiresBefore timestamp         `tfsdk:"expires_before"`
+	UnusedSince   timestamp         `tfsdk:"unused_since"`
 	Keys          []apiKeyItemModel `tfsdk:"keys"`
 }
 
 type apiKeyItemModel struct {
 	apiKeyModel
-	LastUsedAt timetypes.RFC3339 `tfsdk:"last_used_at"`
+	LastUsedAt timestamp `tfsdk:"last_used_at"`
 }
 
 func newAPIKeysDataSource() datasource.DataSource {
@@ -59,13 +58,13 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				MarkdownDescription: "Only keys that expire before this RFC 3339 timestamp, such as `2027-01-01T00:00:00Z`. " +
 					"Keys that never expire are left out.",
 				Optional:   true,
-				CustomType: timetypes.RFC3339Type{},
+				CustomType: timestampType{},
 			},
 			"unused_since": schema.StringAttribute{
 				MarkdownDescription: "Only keys never used, or last used before this RFC 3339 timestamp: candidates for revocation. " +
 					"The API records a key's last use to the minute.",
 				Optional:   true,
-				CustomType: timetypes.RFC3339Type{},
+				CustomType: timestampType{},
 			},
 
 			// Computed.
@@ -76,6 +75,10 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 					Attributes: map[string]schema.Attribute{
 						"id": schema.StringAttribute{
 							MarkdownDescription: "The key's identifier, such as `key_01JD3X8Z6W4Q9T2B7N5M1K0C3R`.",
+							Computed:            true,
+						},
+						"organization_id": schema.StringAttribute{
+							MarkdownDescription: "The organization the key belongs to: the organization of the provider's `api_key`.",
 							Computed:            true,
 						},
 						"name": schema.StringAttribute{
@@ -89,7 +92,7 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 						"created_at": schema.StringAttribute{
 							MarkdownDescription: "When the key was created, as an RFC 3339 timestamp in UTC.",
 							Computed:            true,
-							CustomType:          timetypes.RFC3339Type{},
+							CustomType:          timestampType{},
 						},
 						"created_by": schema.SingleNestedAttribute{
 							MarkdownDescription: "The member of the organization who created the key.",
@@ -108,12 +111,12 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 						"expires_at": schema.StringAttribute{
 							MarkdownDescription: "When the key expires, as an RFC 3339 timestamp in UTC; null if it never expires.",
 							Computed:            true,
-							CustomType:          timetypes.RFC3339Type{},
+							CustomType:          timestampType{},
 						},
 						"last_used_at": schema.StringAttribute{
 							MarkdownDescription: "When the key was last used, to the minute, as an RFC 3339 timestamp in UTC; null if it was never used.",
 							Computed:            true,
-							CustomType:          timetypes.RFC3339Type{},
+							CustomType:          timestampType{},
 						},
 					},
 				},
@@ -130,6 +133,11 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	client, missing := d.data.apiClient()
 	if missing != nil {
 		resp.Diagnostics.Append(missing)
+		return
+	}
+	// A listing needs the head coach's key: say exactly why another may not.
+	d.data.proveCaller(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	var config apiKeysDataSourceModel

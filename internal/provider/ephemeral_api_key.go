@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -32,11 +31,11 @@ type ephemeralAPIKey struct {
 }
 
 type ephemeralAPIKeyModel struct {
-	Name        types.String      `tfsdk:"name"`
-	ExpireAfter types.String      `tfsdk:"expire_after"`
-	ID          types.String      `tfsdk:"id"`
-	Secret      types.String      `tfsdk:"secret"`
-	ExpiresAt   timetypes.RFC3339 `tfsdk:"expires_at"`
+	Name        types.String `tfsdk:"name"`
+	ExpireAfter types.String `tfsdk:"expire_after"`
+	ID          types.String `tfsdk:"id"`
+	Secret      types.String `tfsdk:"secret"`
+	ExpiresAt   timestamp    `tfsdk:"expires_at"`
 }
 
 func newEphemeralAPIKey() ephemeral.EphemeralResource {
@@ -78,7 +77,7 @@ func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, r
 			"expires_at": schema.StringAttribute{
 				MarkdownDescription: "When the key expires, as an RFC 3339 timestamp in UTC.",
 				Computed:            true,
-				CustomType:          timetypes.RFC3339Type{},
+				CustomType:          timestampType{},
 			},
 		},
 	}
@@ -108,7 +107,7 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 		resp.Diagnostics.AddAttributeError(path.Root("expire_after"), "Invalid duration", "expire_after: "+err.Error()+".")
 		return
 	}
-	expiresAt := expiryAfter(e.data.now(), lifetime)
+	expiresAt := expiryAfter(e.data.now(ctx), lifetime)
 	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: config.Name.ValueString(), ExpiresAt: &expiresAt})
 	if err != nil {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))

@@ -35,7 +35,7 @@ func readAll(t *testing.T, data *providerData, ids []string) map[string]*astral.
 	t.Helper()
 	got := make(map[string]*astral.APIKey, len(ids))
 	for _, id := range ids {
-		key, err := data.readAPIKey(t.Context(), id)
+		key, err := data.readAPIKey(t.Context(), data.client, id)
 		if err != nil {
 			t.Fatalf("readAPIKey(%s): %v", id, err)
 		}
@@ -99,7 +99,7 @@ func TestReadAPIKeyRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.Server.ResetStats()
-			data := &providerData{client: e.Client, now: e.Server.Now}
+			data := &providerData{client: e.Client, machineNow: e.Server.Now}
 			got := readAll(t, data, tt.read)
 			st := e.Server.Stats()
 			if st.Requests[readRoute] != tt.wantReads || st.Requests[listRoute] != tt.wantLists {
@@ -116,7 +116,7 @@ func TestReadAPIKeyConcurrent(t *testing.T) {
 	e := newTestAccEnv(t)
 	keys := createKeys(t, e, 300)
 	e.Server.ResetStats()
-	data := &providerData{client: e.Client, now: e.Server.Now}
+	data := &providerData{client: e.Client, machineNow: e.Server.Now}
 
 	// Ten at a time, as Terraform refreshes by default.
 	var (
@@ -128,7 +128,7 @@ func TestReadAPIKeyConcurrent(t *testing.T) {
 	for range 10 {
 		wg.Go(func() {
 			for id := range work {
-				key, err := data.readAPIKey(t.Context(), id)
+				key, err := data.readAPIKey(t.Context(), data.client, id)
 				if err != nil {
 					t.Errorf("readAPIKey(%s): %v", id, err)
 					continue
@@ -166,7 +166,7 @@ func TestReadAPIKeyStatus(t *testing.T) {
 	e.Server.AdvanceClock(2 * time.Hour)
 
 	e.Server.ResetStats()
-	data := &providerData{client: e.Client, now: e.Server.Now}
+	data := &providerData{client: e.Client, machineNow: e.Server.Now}
 	got := readAll(t, data, append(ids(keys), expiring.ID))
 	st := e.Server.Stats()
 
@@ -187,7 +187,7 @@ func TestReadAPIKeyChangedHere(t *testing.T) {
 	t.Parallel()
 	e := newTestAccEnv(t)
 	keys := createKeys(t, e, 3)
-	data := &providerData{client: e.Client, now: e.Server.Now}
+	data := &providerData{client: e.Client, machineNow: e.Server.Now}
 	readAll(t, data, ids(keys[:2])) // the listing now holds every key
 
 	if _, err := e.Client.APIKeys.Revoke(t.Context(), keys[2].ID); err != nil {
@@ -229,7 +229,7 @@ func TestReadAPIKeyListingError(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Server.ResetStats()
-	data := &providerData{client: client, now: e.Server.Now}
+	data := &providerData{client: client, machineNow: e.Server.Now}
 	got := readAll(t, data, ids(keys))
 	if n := e.Server.Stats().Requests[readRoute]; n != len(keys) {
 		t.Errorf("after a failed listing, %d keys cost %d reads, want one each", len(keys), n)

@@ -2,19 +2,15 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
-
-// pendingCreateKey names, in a resource's private state, a create whose
-// answer never arrived.
-const pendingCreateKey = "pending_create"
 
 // replayWindow is how long after a create the provider asks the API again
 // with its Idempotency-Key: the API replays a create for 24 hours, and the
@@ -26,49 +22,54 @@ const replayWindow = 23 * time.Hour
 // Sent again with the same Idempotency-Key and body within the replay
 // window, it returns that key, or creates it once if the first never
 // arrived: either way the key reaches a state that knows it.
+//
+// It lives in the placeholder's state, not in private state: Terraform
+// plans a tainted placeholder's replacement as a create and hands the
+// delete half that plan's private state, in which it would be lost.
 type pendingCreate struct {
-	IdempotencyKey string     `json:"idempotency_key"`
-	Name           string     `json:"name"`
-	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
-	AttemptedAt    time.Time  `json:"attempted_at"`
+	IdempotencyKey string
+	Name           string
+	ExpiresAt      *time.Time
+	AttemptedAt    time.Time
 }
 
 func newPendingCreate(opts astral.APIKeyCreateOptions, now time.Time) pendingCreate {
-	return pendingCreate{IdempotencyKey: opts.IdempotencyKey, Name: opts.Name, ExpiresAt: opts.ExpiresAt, AttemptedAt: now.UTC()}
+	return pendingCreate{IdempotencyKey: opts.IdempotencyKey, Name: opts.Name, ExpiresAt: opts.ExpiresAt, AttemptedAt: now.UTC().Truncate(time.Second)}
 }
 
-// privateState is the Private of a resource request or response.
-type privateState interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+// placeholder is the state of a key whose create got no answer: the
+// request's idempotency key, and its time as created_at.
+func (p pendingCreate) placeholder(plan apiKeyResourceModel) apiKeyResourceModel {
+	m := plan
+	m.apiKeyModel = apiKeyModel{
+		ID:             types.StringNull(),
+		OrganizationID: types.StringNull(),
+		Name:           plan.Name,
+		SecretHint:     types.StringNull(),
+		CreatedAt:      rfc3339(&p.AttemptedAt),
+		CreatedBy:      types.ObjectNull(memberAttrTypes),
+		ExpiresAt:      rfc3339(p.ExpiresAt),
+	}
+	m.Secret = types.StringNull()
+	m.IdempotencyKey = types.StringValue(p.IdempotencyKey)
+	m.ReadyForRotation = types.BoolValue(false)
+	return m
 }
 
-// pendingCreateOf returns the pending create kept in private, or nil.
-func pendingCreateOf(ctx context.Context, private privateState) (*pendingCreate, diag.Diagnostics) {
-	data, diags := private.GetKey(ctx, pendingCreateKey)
-	if diags.HasError() || len(data) == 0 {
-		return nil, diags
+// pendingCreateOf returns the pending create of a placeholder's state, or
+// nil for the state of a key the API confirmed.
+func pendingCreateOf(state apiKeyResourceModel) *pendingCreate {
+	if state.IdempotencyKey.IsNull() || state.IdempotencyKey.IsUnknown() {
+		return nil
 	}
-	var p pendingCreate
-	if err := json.Unmarshal(data, &p); err != nil || p.IdempotencyKey == "" || p.AttemptedAt.IsZero() {
-		diags.AddError("Unreadable private state",
-			"The state holds a placeholder for an API key whose creation was not confirmed, but the provider cannot read "+
-				"what it saved with it. This is a bug in the provider; please report it. Look for an active key created by "+
-				"an earlier apply that is not in the state (the astral_api_keys data source lists them), then import it or revoke it.")
-		return nil, diags
+	p := &pendingCreate{IdempotencyKey: state.IdempotencyKey.ValueString(), Name: state.Name.ValueString()}
+	if t, ok := parseTime(state.CreatedAt.StringValue); ok {
+		p.AttemptedAt = t
 	}
-	return &p, diags
-}
-
-// save keeps p in private.
-func (p pendingCreate) save(ctx context.Context, private privateState) diag.Diagnostics {
-	data, err := json.Marshal(p)
-	if err != nil {
-		var diags diag.Diagnostics
-		diags.AddError("Could not save the pending create", err.Error())
-		return diags
+	if t, ok := parseTime(state.ExpiresAt.StringValue); ok {
+		p.ExpiresAt = &t
 	}
-	return private.SetKey(ctx, pendingCreateKey, data)
+	return p
 }
 
 // replayable reports whether the API still replays p at now.

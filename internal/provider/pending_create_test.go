@@ -1,53 +1,34 @@
 package provider
 
 import (
-	"context"
 	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
-
-// privateMap is a private state of one resource, as the framework keeps it.
-type privateMap map[string][]byte
-
-func (m privateMap) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) {
-	return m[key], nil
-}
-
-func (m privateMap) SetKey(_ context.Context, key string, value []byte) diag.Diagnostics {
-	m[key] = value
-	return nil
-}
 
 func TestPendingCreateOf(t *testing.T) {
 	attempted := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	expires := attempted.Add(90 * 24 * time.Hour)
+	opts := func(expiresAt *time.Time) astral.APIKeyCreateOptions {
+		return astral.APIKeyCreateOptions{Name: "CI", ExpiresAt: expiresAt, IdempotencyKey: "K"}
+	}
 	tests := []struct {
-		name    string
-		private privateMap
-		want    *pendingCreate
-		wantErr bool
+		name  string
+		state apiKeyResourceModel
+		want  *pendingCreate
 	}{
-		{name: "none", private: privateMap{}},
-		{name: "saved", private: saved(t, pendingCreate{IdempotencyKey: "K", Name: "CI", ExpiresAt: &expires, AttemptedAt: attempted}),
-			want: &pendingCreate{IdempotencyKey: "K", Name: "CI", ExpiresAt: &expires, AttemptedAt: attempted}},
-		{name: "saved without expiry", private: saved(t, pendingCreate{IdempotencyKey: "K", Name: "CI", AttemptedAt: attempted}),
-			want: &pendingCreate{IdempotencyKey: "K", Name: "CI", AttemptedAt: attempted}},
-		{name: "not JSON of a pending create", private: privateMap{pendingCreateKey: []byte(`"x"`)}, wantErr: true},
-		{name: "without an idempotency key", private: saved(t, pendingCreate{Name: "CI", AttemptedAt: attempted}), wantErr: true},
-		{name: "without a time", private: saved(t, pendingCreate{IdempotencyKey: "K", Name: "CI"}), wantErr: true},
+		{name: "a key the API confirmed", state: *stored(t, "CI", &expires)},
+		{name: "a placeholder", state: newPendingCreate(opts(&expires), attempted).placeholder(*planned(rfc3339(&expires))),
+			want: &pendingCreate{IdempotencyKey: "K", Name: "k", ExpiresAt: &expires, AttemptedAt: attempted}},
+		{name: "a placeholder without expiry", state: newPendingCreate(opts(nil), attempted).placeholder(*planned(timestampNull())),
+			want: &pendingCreate{IdempotencyKey: "K", Name: "k", AttemptedAt: attempted}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, diags := pendingCreateOf(t.Context(), tt.private)
-			if diags.HasError() != tt.wantErr {
-				t.Fatalf("error = %v, want an error: %v", diags, tt.wantErr)
-			}
+			got := pendingCreateOf(tt.state)
 			switch {
 			case (got == nil) != (tt.want == nil):
 				t.Fatalf("got %+v, want %+v", got, tt.want)
@@ -55,17 +36,11 @@ func TestPendingCreateOf(t *testing.T) {
 				!got.AttemptedAt.Equal(tt.want.AttemptedAt) || !equalTime(got.ExpiresAt, tt.want.ExpiresAt)):
 				t.Errorf("got %+v, want %+v", *got, *tt.want)
 			}
+			if got != nil && (!tt.state.ID.IsNull() || !tt.state.Secret.IsNull()) {
+				t.Errorf("the placeholder has an id or a secret: %+v", tt.state)
+			}
 		})
 	}
-}
-
-func saved(t *testing.T, p pendingCreate) privateMap {
-	t.Helper()
-	m := privateMap{}
-	if diags := p.save(t.Context(), m); diags.HasError() {
-		t.Fatal(diags)
-	}
-	return m
 }
 
 // TestPendingCreateRecover asks the sandbox again for creates whose answer

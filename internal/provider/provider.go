@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -39,26 +38,20 @@ const (
 
 type astralProvider struct {
 	version string
-	// now is the clock handed to resources; tests replace it.
-	now func() time.Time
 }
 
 type providerModel struct {
-	Endpoint       types.String         `tfsdk:"endpoint"`
-	APIKey         types.String         `tfsdk:"api_key"`
-	MaxRetries     types.Int64          `tfsdk:"max_retries"`
-	RequestTimeout timetypes.GoDuration `tfsdk:"request_timeout"`
+	Endpoint       types.String `tfsdk:"endpoint"`
+	APIKey         types.String `tfsdk:"api_key"`
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
+	RateLimitWait  types.String `tfsdk:"rate_limit_wait"`
 }
 
 // New returns a constructor of the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
-	return newWithClock(version, time.Now)
-}
-
-// newWithClock is New with the clock that decides whether a time has passed.
-func newWithClock(version string, now func() time.Time) func() provider.Provider {
 	return func() provider.Provider {
-		return &astralProvider{version: version, now: now}
+		return &astralProvider{version: version}
 	}
 }
 
@@ -75,18 +68,28 @@ func (p *astralProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Astral API, without `/v1`. " +
-					"Defaults to the `" + envEndpoint + "` environment variable, then to `" + astral.DefaultEndpoint + "`. " +
+					"Defaults to the `" + envEndpoint + "` environment variable, then to `" + astral.DefaultEndpoint + "`; " +
+					"an empty string is an error, so leave it out (or null) for these defaults. " +
 					"Must use `https`, except on a loopback address (`localhost`, `127.0.0.0/8`, `::1`), " +
 					"so that the API key never crosses a network in clear text.",
 				Optional: true,
+				Validators: []validator.String{
+					notEmptyValidator{summary: "Empty Astral endpoint", env: envEndpoint, fallback: astral.DefaultEndpoint},
+				},
 			},
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "Secret of an API key created by the organization's head coach " +
 					"(`astral_live_` followed by 32 letters or digits). " +
 					"Defaults to the `" + envAPIKey + "` environment variable; one of the two is required. " +
+					"An empty string is an error: leave it out (or null) to use the variable. " +
 					"Its format is checked before any request, and it is never printed.",
 				Optional:  true,
 				Sensitive: true,
+				// Unlike the errors of a malformed key (see clientConfig), this
+				// one has the attribute's path: an empty string is no secret.
+				Validators: []validator.String{
+					notEmptyValidator{summary: "Empty Astral API key", env: envAPIKey},
+				},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "How many times a request is retried after a connection failure, " +
@@ -96,11 +99,18 @@ func (p *astralProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: "How long one attempt of a request may take, as a Go duration such as `30s` or `1m30s`. " +
+				MarkdownDescription: "How long one attempt of a request may take, as a duration such as `30s`, `1m30s` or `2m` (units `h`, `m`, `s`, `ms`). " +
 					"Must be positive; defaults to `" + astral.DefaultRequestTimeout.String() + "`.",
 				Optional:   true,
-				CustomType: timetypes.GoDurationType{},
-				Validators: []validator.String{positiveDurationValidator{}},
+				Validators: []validator.String{durationValidator{}, positiveDurationValidator{}},
+			},
+			"rate_limit_wait": schema.StringAttribute{
+				MarkdownDescription: "How long one request may wait, in all, for the API's rate limit, as a duration such as `5m` or `90s`. " +
+					"The provider paces its requests to the limit the API announces and waits out each `429` that says how long to wait; " +
+					"those waits do not count against `max_retries`. A request that would wait longer fails. " +
+					"Must be positive; defaults to `" + astral.DefaultMaxRateLimitWait.String() + "`.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}, positiveDurationValidator{}},
 			},
 		},
 	}
@@ -126,7 +136,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 				"so this plan cannot refresh Astral resources or read Astral data sources. "+
 				"Apply the resources the provider configuration depends on first (for example with -target).",
 		)
-		data := &providerData{now: p.now}
+		data := &providerData{machineNow: time.Now}
 		resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
 		return
 	}
@@ -143,7 +153,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 				"Set endpoint (or "+envEndpoint+") to the API's base URL, such as "+astral.DefaultEndpoint+".")
 		return
 	}
-	data := &providerData{client: client, now: p.now}
+	data := &providerData{client: client, machineNow: time.Now}
 	resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
 }
 
@@ -154,6 +164,7 @@ func unknownArguments(config providerModel) []string {
 		"api_key":         config.APIKey,
 		"max_retries":     config.MaxRetries,
 		"request_timeout": config.RequestTimeout,
+		"rate_limit_wait": config.RateLimitWait,
 	} {
 		if v.IsUnknown() {
 			unknown = append(unknown, name)
@@ -205,8 +216,12 @@ func clientConfig(config providerModel, version string, diags *diag.Diagnostics)
 	}
 	if !config.RequestTimeout.IsNull() {
 		// The attribute's validators have already accepted the value.
-		d, _ := config.RequestTimeout.ValueGoDuration()
+		d, _ := time.ParseDuration(config.RequestTimeout.ValueString())
 		cfg.RequestTimeout = d
+	}
+	if !config.RateLimitWait.IsNull() {
+		d, _ := time.ParseDuration(config.RateLimitWait.ValueString())
+		cfg.MaxRateLimitWait = d
 	}
 	return cfg
 }

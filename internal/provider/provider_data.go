@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -15,10 +16,30 @@ type providerData struct {
 	// client is nil when the provider's configuration is not known yet (a
 	// plan whose provider arguments depend on other resources).
 	client *astral.Client
-	// now decides whether a time has passed; tests replace it.
-	now func() time.Time
+	// machineNow is this machine's clock, the time without a client; tests
+	// replace it. With a client, the time is the API's (see now).
+	machineNow func() time.Time
 	// listing serves the reads of this process (see keyListing).
 	listing keyListing
+	// caller is who the provider's key is, asked once per process.
+	caller callerOnce
+}
+
+// now is the API's current time, by which it decides expiry (see
+// astral.Client.Now). Before this process has heard from the API, it asks
+// who the provider's key is (a read it needs anyway), so that an expiry
+// computed from now agrees with the API's clock even when this machine's
+// clock does not.
+func (d *providerData) now(ctx context.Context) time.Time {
+	if d.client == nil {
+		return d.machineNow()
+	}
+	if !d.client.ClockObserved() {
+		// Without an answer the machine's clock stands: the request that
+		// needs the time reports the failure.
+		_, _ = d.callerIdentity(ctx)
+	}
+	return d.client.Now()
 }
 
 // apiClient returns the client, or, when there is none (the provider's
@@ -34,13 +55,12 @@ func (d *providerData) apiClient() (*astral.Client, diag.Diagnostic) {
 }
 
 // readAPIKey is the one way a resource reads a key, so that the reads of
-// one run share one listing of the organization's keys. The caller has
-// checked that there is a client (apiClient).
-func (d *providerData) readAPIKey(ctx context.Context, id string) (*astral.APIKey, error) {
-	if key, ok := d.listing.read(ctx, d.client, id); ok {
+// one run share one listing of the organization's keys.
+func (d *providerData) readAPIKey(ctx context.Context, client *astral.Client, id string) (*astral.APIKey, error) {
+	if key, ok := d.listing.read(ctx, client, id); ok {
 		return key, nil
 	}
-	return d.client.APIKeys.Read(ctx, id)
+	return client.APIKeys.Read(ctx, id)
 }
 
 // keyChanged tells later reads of this process that the key was created or
@@ -68,4 +88,22 @@ func (c *configured) configure(v any, diags *diag.Diagnostics) {
 		return
 	}
 	c.data = data
+}
+
+// callerOnce holds the answer to GET /v1/me for the life of a process: one
+// request per process at most, whatever the number of resources.
+type callerOnce struct {
+	once     sync.Once
+	identity *astral.Identity
+	err      error
+}
+
+// callerIdentity is who the provider's key is: its member, with the
+// member's role, and its organization, with its plan. The caller has checked
+// that there is a client (apiClient).
+func (d *providerData) callerIdentity(ctx context.Context) (*astral.Identity, error) {
+	d.caller.once.Do(func() {
+		d.caller.identity, d.caller.err = d.client.Me(ctx)
+	})
+	return d.caller.identity, d.caller.err
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -53,11 +52,12 @@ func newTestClient(t *testing.T, url, apiKey string) *astral.Client {
 	return client
 }
 
-// ProviderFactories serves the provider with the sandbox's clock, so that
+// ProviderFactories serves the provider as users run it: with this
+// machine's clock, which it corrects by the API's Date header, so that
 // Server.AdvanceClock moves the provider's idea of "now" too.
 func (e *testAccEnv) ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"astral": providerserver.NewProtocol6WithError(newWithClock("test", e.Server.Now)()),
+		"astral": providerserver.NewProtocol6WithError(New("test")()),
 	}
 }
 
@@ -223,7 +223,7 @@ data "astral_api_keys" "all" {}
 		{
 			name: "request_timeout not a duration",
 			args: `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "thirty seconds"`,
-			want: messagePattern("Invalid Time Duration String Value"),
+			want: messagePattern("Invalid duration", `request_timeout: "thirty seconds" is not a duration such as "30s"`),
 		},
 	}
 	for _, tt := range tests {
@@ -260,19 +260,23 @@ resource "astral_api_key" "test" {
   name = "` + testKeyPrefix + `refused"
 }
 `
-	headCoachOnly := messagePattern("Only the organization's head coach may manage API keys; use a key created by the head coach", "403 insufficient_role", "(request req_")
+	// The provider asks who its key is (GET /v1/me) before it lists, so
+	// that the error names the member and the organization.
+	headCoachOnly := func(who string) *regexp.Regexp {
+		return messagePattern("Only the head coach may manage API keys", "The provider's API key belongs to "+who+` of the organization "Test Rowing Club"; only the organization's head coach may manage API keys.`, "Settings → Security")
+	}
 	tests := []struct {
 		name   string
 		apiKey string
 		config string
 		want   *regexp.Regexp
 	}{
-		{"coach lists", env.CoachKey, readKeys, headCoachOnly},
-		{"athlete lists", env.AthleteKey, readKeys, headCoachOnly},
-		{"coach creates", env.CoachKey, createKey, headCoachOnly},
+		{"coach lists", env.CoachKey, readKeys, headCoachOnly("Sam Lee, a coach")},
+		{"athlete lists", env.AthleteKey, readKeys, headCoachOnly("Alex Kim, an athlete")},
+		{"coach creates", env.CoachKey, createKey, headCoachOnly("Sam Lee, a coach")},
 		{
 			"free plan", free.Member(sandbox.RoleHeadCoach).APIKey, readKeys,
-			messagePattern("API keys need the Coach plan or above; upgrade the organization's plan", "403 plan_upgrade_required", "(request req_"),
+			messagePattern("Coach plan required", `The organization "Free Rowing Club" (`+free.ID+`) is on the free plan, and API keys need the Coach plan or above. Upgrade the organization's plan`),
 		},
 		{
 			"revoked provider key", revoked.Secret, readKeys,
@@ -337,8 +341,8 @@ func TestClientConfig(t *testing.T) {
 	}{
 		{
 			name:   "arguments",
-			config: providerModel{Endpoint: str("https://astral.example.com"), APIKey: str(configKey), MaxRetries: types.Int64Value(7), RequestTimeout: timetypes.NewGoDurationValueFromStringMust("1m30s")},
-			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: new(7), RequestTimeout: 90 * time.Second},
+			config: providerModel{Endpoint: str("https://astral.example.com"), APIKey: str(configKey), MaxRetries: types.Int64Value(7), RequestTimeout: types.StringValue("1m30s"), RateLimitWait: types.StringValue("2m")},
+			want:   astral.Config{Endpoint: "https://astral.example.com", APIKey: configKey, MaxRetries: new(7), RequestTimeout: 90 * time.Second, MaxRateLimitWait: 2 * time.Minute},
 		},
 		{
 			name: "environment",

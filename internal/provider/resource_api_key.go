@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -43,6 +42,7 @@ type apiKeyResourceModel struct {
 	ReadyForRotation  types.Bool   `tfsdk:"ready_for_rotation"`
 	RotateWhenChanged types.Map    `tfsdk:"rotate_when_changed"`
 	RevokeOnDestroy   types.Bool   `tfsdk:"revoke_on_destroy"`
+	IdempotencyKey    types.String `tfsdk:"idempotency_key"`
 }
 
 func newAPIKeyResource() resource.Resource {
@@ -62,9 +62,11 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"lifetime replaces it: see the guide on rotating API keys.\n\n" +
 			"The secret is known only to the apply that creates the key; it is stored in the state, which must be kept private.\n\n" +
 			"A create that gets no answer (the connection fails or times out after every retry) leaves a tainted placeholder that remembers " +
-			"the request. The next plan or apply within 24 hours sends it again with the same idempotency key, which recovers the key the API " +
-			"created (or creates it, once, if the first request never arrived), and Terraform then replaces that key like any tainted resource: " +
-			"no key is left behind without a state that knows it.",
+			"the request. Plans send nothing for it. The next apply within 24 hours replaces it: it sends the request again with the same " +
+			"idempotency key, which returns the key the API created (or creates it, once, if the first request never arrived), revokes that key, " +
+			"whose secret nothing holds, and creates its replacement: no key is left behind without a state that knows it.\n\n" +
+			"Each key records its `organization_id`. When the provider's `api_key` belongs to another organization, refresh, plan and apply fail " +
+			"and change nothing, instead of taking that organization's keys for deleted.",
 		Attributes: map[string]schema.Attribute{
 			// Arguments.
 			"name": schema.StringAttribute{
@@ -85,7 +87,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				// Computed only so that a timestamp spelled differently but
 				// naming the state's instant can keep the state's spelling.
 				Computed:   true,
-				CustomType: timetypes.RFC3339Type{},
+				CustomType: timestampType{},
 				PlanModifiers: []planmodifier.String{
 					sameInstantAsState{},
 					stringplanmodifier.RequiresReplace(),
@@ -118,10 +120,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"rotate_when_changed": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary strings whose change replaces the key, for rotating on an external schedule " +
-					"(such as the `id` of a `time_rotating`) or at once (change any value). Setting it on an existing key that had none does not replace the key.",
+					"(such as the `id` of a `time_rotating`) or at once (change any value). Setting it on an existing key that had none, or removing it, does not replace the key.",
 				Optional:      true,
 				ElementType:   types.StringType,
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(replaceUnlessAdded, "replaces the key unless the map is added to a key that had none", "replaces the key unless the map is added to a key that had none")},
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(replaceUnlessAddedOrRemoved, "replaces the key when the map changes, unless it is added or removed", "replaces the key when the map changes, unless it is added or removed")},
 			},
 			"revoke_on_destroy": schema.BoolAttribute{
 				MarkdownDescription: "Whether destroying or replacing the key revokes it. Defaults to `true`. " +
@@ -143,9 +145,23 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"organization_id": schema.StringAttribute{
+				MarkdownDescription: "The organization the key belongs to, such as `org_01JD3X8Z6W4Q9T2B7N5M1K0C3Q`. " +
+					"Terraform refuses to plan or apply when the provider's `api_key` belongs to another organization, " +
+					"so that switching credentials can never make the keys of one organization look deleted.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"secret": schema.StringAttribute{
 				MarkdownDescription: "The key's secret (`astral_live_…`), to send as `Authorization: Bearer <secret>`. " +
 					"The API shows it only once: it is known only to the apply that creates the key, and null after an import.",
+				Computed:      true,
+				Sensitive:     true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"idempotency_key": schema.StringAttribute{
+				MarkdownDescription: "Set only on a placeholder: a key whose create got no answer, so that the API may or may not have created it. " +
+					"It is the create request's idempotency key, with which the next apply asks the API again (see above); null for every key the API confirmed.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -158,7 +174,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "When the key was created, as an RFC 3339 timestamp in UTC.",
 				Computed:            true,
-				CustomType:          timetypes.RFC3339Type{},
+				CustomType:          timestampType{},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"created_by": schema.SingleNestedAttribute{
@@ -189,7 +205,7 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 	var (
 		rotation        types.Object
 		revokeOnDestroy types.Bool
-		expiresAt       timetypes.RFC3339
+		expiresAt       timestamp
 	)
 	getAttributes(ctx, req.Config, &resp.Diagnostics, map[string]any{
 		"rotation": &rotation, "revoke_on_destroy": &revokeOnDestroy, "expires_at": &expiresAt,
@@ -211,19 +227,50 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 // side of a plan can fail: a replacement is planned by Terraform as a create
 // without prior state.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	// Before Configure (validation) there is no clock, and a destroy has nothing to check.
-	if r.data == nil || req.Plan.Raw.IsNull() {
+	// Before Configure (validation) there is no clock and no client.
+	if r.data == nil {
 		return
 	}
+	// A plan that the apply could not carry out fails now: with a key that
+	// may not manage API keys, or of another organization than the state's.
+	var identity *astral.Identity
+	if _, missing := r.data.apiClient(); missing == nil {
+		identity = r.data.proveCaller(ctx, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	var (
-		plannedExpiresAt timetypes.RFC3339
+		id, name, organization types.String
+		expiresAt, createdAt   timestamp
+		readyAtRefresh         types.Bool
+		placeholderKey         types.String
+	)
+	if !req.State.Raw.IsNull() {
+		getAttributes(ctx, req.State, &resp.Diagnostics, map[string]any{
+			"id": &id, "name": &name, "organization_id": &organization, "expires_at": &expiresAt, "created_at": &createdAt,
+			"ready_for_rotation": &readyAtRefresh, "idempotency_key": &placeholderKey,
+		})
+		if identity != nil {
+			checkOrganization(identity, organization, name, id, &resp.Diagnostics)
+		}
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+
+	var (
+		plannedExpiresAt timestamp
 		rotation         types.Object
 	)
 	getAttributes(ctx, req.Plan, &resp.Diagnostics, map[string]any{"expires_at": &plannedExpiresAt, "rotation": &rotation})
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	now := r.data.now()
+	now := r.data.now(ctx)
 
 	if req.State.Raw.IsNull() {
 		if expiresAt, ok := parseTime(plannedExpiresAt.StringValue); ok {
@@ -231,20 +278,21 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		}
 		// rotate_before is shorter than expire_after: a new key is never due.
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
+		// Only a create that gets no answer sets it (see keepPendingCreate).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("idempotency_key"), types.StringNull())...)
 		return
 	}
 
-	var (
-		id, name             types.String
-		expiresAt, createdAt timetypes.RFC3339
-	)
-	getAttributes(ctx, req.State, &resp.Diagnostics, map[string]any{
-		"id": &id, "name": &name, "expires_at": &expiresAt, "created_at": &createdAt,
-	})
-	if resp.Diagnostics.HasError() {
+	if !placeholderKey.IsNull() {
+		// A placeholder is replaced even if untainted: the apply settles
+		// its create (see Delete). Unknown differs from the state's null id,
+		// so Terraform honours the replacement.
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("id"))
 		return
 	}
-	if modifyPlanIfKeyDueForRotation(ctx, rotation, createdAt, expiresAt, now, resp) {
+
+	if modifyPlanIfKeyDueForRotation(ctx, rotation, createdAt, expiresAt, readyAtRefresh.ValueBool(), now, resp) {
 		return
 	}
 
@@ -281,7 +329,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
-	now := r.data.now()
+	now := r.data.now(ctx)
 	opts := astral.APIKeyCreateOptions{Name: plan.Name.ValueString()}
 	// Known at apply time: a value from another resource may have been unknown at plan time.
 	if expiresAt, ok := parseTime(plan.ExpiresAt.StringValue); ok {
@@ -303,7 +351,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
 		var connErr *astral.ConnectionError
 		if errors.As(err, &connErr) {
-			r.keepPendingCreate(ctx, plan, newPendingCreate(opts, now), resp)
+			r.keepPendingCreate(ctx, newPendingCreate(opts, now).placeholder(plan), resp)
 		}
 		return
 	}
@@ -334,24 +382,30 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
-	pending, diags := pendingCreateOf(ctx, req.Private)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if pending != nil {
-		r.readPendingCreate(ctx, client, state, *pending, resp)
+	if pending := pendingCreateOf(state); pending != nil {
+		// A refresh sends only reads: the apply settles the create (see Delete).
+		resp.Diagnostics.AddWarning("API key creation not confirmed",
+			fmt.Sprintf("An apply at %s sent the creation of the API key %q but got no answer, so the API may or may not have created it. "+
+				"This run has sent nothing for it. The apply replaces the placeholder: it sends the same request again (the API remembers it for 24 hours), "+
+				"revokes the key the API made, if any, and creates a new one.",
+				pending.AttemptedAt.Format(time.RFC3339), pending.Name))
 		return
 	}
 
-	key, err := r.data.readAPIKey(ctx, state.ID.ValueString())
+	key, err := r.data.readAPIKey(ctx, client, state.ID.ValueString())
 	switch {
 	case errors.Is(err, astral.ErrNotFound):
+		if !r.goneFromItsOrganization(ctx, state, &resp.Diagnostics) {
+			return
+		}
+		hint := ""
+		if state.OrganizationID.IsNull() {
+			hint = " If the provider's api_key now belongs to another organization, set it back before applying."
+		}
 		resp.Diagnostics.AddWarning("API key no longer exists",
 			fmt.Sprintf("The API key %q (%s) no longer exists in the organization of the provider's API key, "+
-				"so it has been removed from the state and the next plan creates a new one. "+
-				"If the provider's api_key now belongs to another organization, set it back before applying.",
-				state.Name.ValueString(), state.ID.ValueString()))
+				"so it has been removed from the state and the next plan creates a new one.%s",
+				state.Name.ValueString(), state.ID.ValueString(), hint))
 		resp.State.RemoveResource(ctx)
 		return
 	case err != nil:
@@ -373,33 +427,30 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	r.setState(ctx, state, key, resp)
 }
 
-// readPendingCreate refreshes a placeholder by asking the API again for
-// its create: a recovered key takes its place, still tainted, so that the
-// apply replaces it; a placeholder given up leaves the state.
-func (r *apiKeyResource) readPendingCreate(ctx context.Context, client *astral.Client, state apiKeyResourceModel, pending pendingCreate, resp *resource.ReadResponse) {
-	rec := pending.askAgain(ctx, client, r.data.now())
-	resp.Diagnostics.Append(rec.diags...)
-	switch rec.outcome {
-	case recoveryRetryLater:
-		return
-	case recoveryGivenUp:
-		resp.State.RemoveResource(ctx)
-		return
+// goneFromItsOrganization reports whether a key that the API does not find
+// is gone: the API answers 404 for a key of another organization as well,
+// so a key whose state records its organization is gone only when the
+// provider's key belongs to that organization. Otherwise it adds the error
+// that says why the state stays.
+func (r *apiKeyResource) goneFromItsOrganization(ctx context.Context, state apiKeyResourceModel, diags *diag.Diagnostics) bool {
+	if state.OrganizationID.IsNull() {
+		// Recorded before keys carried their organization: nothing to compare.
+		return true
 	}
-	r.data.keyChanged(rec.key.ID)
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, pendingCreateKey, nil)...)
-	state.Secret = types.StringValue(rec.key.Secret)
-	resp.Diagnostics.AddWarning("API key recovered",
-		fmt.Sprintf("The API key %q (%s), whose creation an earlier apply could not confirm, exists and is now in the state with its secret. "+
-			"It is tainted: applying replaces it with a new key and revokes it. To keep it instead, run terraform untaint before applying.",
-			rec.key.Name, rec.key.ID))
-	r.setState(ctx, state, rec.key, resp)
+	identity, err := r.data.callerIdentity(ctx)
+	if err != nil {
+		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not tell whether the API key %q (%s) still exists", state.Name.ValueString(), state.ID.ValueString()), err))
+		return false
+	}
+	checkOrganization(identity, state.OrganizationID, state.Name, state.ID, diags)
+	return !diags.HasError()
 }
 
 // setState records what the API says of key in the state read.
 func (r *apiKeyResource) setState(ctx context.Context, state apiKeyResourceModel, key *astral.APIKey, resp *resource.ReadResponse) {
 	state.setFrom(key)
-	state.ReadyForRotation = readyForRotation(ctx, state.Rotation, state.CreatedAt, state.ExpiresAt, r.data.now())
+	expired := key.Status == astral.APIKeyStatusExpired
+	state.ReadyForRotation = readyForRotation(ctx, state.Rotation, state.CreatedAt, state.ExpiresAt, expired, r.data.now(ctx))
 	// An imported key has no value yet: the default, as a configuration without it has.
 	if state.RevokeOnDestroy.IsNull() {
 		state.RevokeOnDestroy = types.BoolValue(true)
@@ -408,32 +459,16 @@ func (r *apiKeyResource) setState(ctx context.Context, state apiKeyResourceModel
 }
 
 // keepPendingCreate saves a tainted placeholder for a key whose create got
-// no answer, with the request in private state: the API may have created
-// the key, and the next refresh or destroy asks it again (see pendingCreate),
-// so that no key is left active without a state that knows it.
-func (r *apiKeyResource) keepPendingCreate(ctx context.Context, plan apiKeyResourceModel, pending pendingCreate, resp *resource.CreateResponse) {
-	// The create's error is already among the diagnostics: only the save's own count here.
-	if diags := pending.save(ctx, resp.Private); diags.HasError() {
-		resp.Diagnostics.Append(diags...)
-		return
-	}
-	placeholder := plan
-	placeholder.apiKeyModel = apiKeyModel{
-		ID:         types.StringNull(),
-		Name:       plan.Name,
-		SecretHint: types.StringNull(),
-		CreatedAt:  timetypes.NewRFC3339Null(),
-		CreatedBy:  types.ObjectNull(memberAttrTypes),
-		ExpiresAt:  rfc3339(pending.ExpiresAt),
-	}
-	placeholder.Secret = types.StringNull()
-	placeholder.ReadyForRotation = types.BoolValue(false)
+// no answer, with the request's idempotency key: the API may have created
+// the key, and the next apply asks it again (see settlePendingCreate), so
+// that no key is left active without a state that knows it.
+func (r *apiKeyResource) keepPendingCreate(ctx context.Context, placeholder apiKeyResourceModel, resp *resource.CreateResponse) {
 	resp.Diagnostics.Append(resp.State.Set(ctx, &placeholder)...)
 	resp.Diagnostics.AddWarning("API key creation not confirmed",
 		fmt.Sprintf("The API may have created the key %q before the connection failed. Terraform keeps a tainted placeholder for it in the state, "+
-			"and the next plan or apply asks the API again (it remembers the request for 24 hours): a key it created is then recovered, "+
-			"and replaced like any tainted resource, so that no key is left behind. Run Terraform again within 24 hours.",
-			pending.Name))
+			"and the next apply asks the API again (it remembers the request for 24 hours): a key it created is then revoked and replaced, "+
+			"so that no key is left behind. Run terraform apply again within 24 hours.",
+			placeholder.Name.ValueString()))
 }
 
 // Update changes only what the provider keeps for itself (rotation,
@@ -459,28 +494,31 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := state.ID.ValueString()
-	// A placeholder not refreshed since its create (-refresh=false) learns
-	// its key here, so that destroying it cannot leave the key behind.
-	pending, diags := pendingCreateOf(ctx, req.Private)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if pending != nil {
-		rec := pending.askAgain(ctx, client, r.data.now())
-		resp.Diagnostics.Append(rec.diags...)
-		if rec.outcome != keyRecovered {
-			// Given up, the placeholder goes with its warning; otherwise
-			// the error keeps it for a later run.
+	if !state.OrganizationID.IsNull() {
+		identity, err := r.data.callerIdentity(ctx)
+		if err != nil {
+			resp.Diagnostics.Append(clientErrorDiagnostic("Could not verify the organization of the provider's API key", err))
 			return
 		}
-		id = rec.key.ID
+		checkOrganization(identity, state.OrganizationID, state.Name, state.ID, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
+	if pending := pendingCreateOf(state); pending != nil {
+		r.settlePendingCreate(ctx, client, *pending, &resp.Diagnostics)
+		return
+	}
+
+	id := state.ID.ValueString()
 	// A key without an expiry would stay active forever: it is revoked
 	// whatever revoke_on_destroy says (it can be false for such a key only
 	// after an import into a configuration with rotation).
 	if !state.RevokeOnDestroy.IsNull() && !state.RevokeOnDestroy.ValueBool() && !state.ExpiresAt.IsNull() {
+		resp.Diagnostics.AddWarning("API key left active",
+			fmt.Sprintf("The API key %q (%s) has left the state but stays active until it expires at %s, because revoke_on_destroy is false. "+
+				"If nothing uses it any more, revoke it in the Astral app under Settings → Security.",
+				state.Name.ValueString(), id, state.ExpiresAt.ValueString()))
 		return
 	}
 	// Revoking a revoked key succeeds; a key that is gone needs no revoking.
@@ -488,6 +526,34 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if _, err := client.APIKeys.Revoke(ctx, id); err != nil && !errors.Is(err, astral.ErrNotFound) {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+id, err))
 	}
+}
+
+// settlePendingCreate destroys a placeholder: it sends its create again,
+// which returns the key the API made or makes it now, and revokes that key,
+// whose secret nobody has. A placeholder beyond recovery just goes, with
+// its warning; one the API cannot answer for stays, with its error.
+func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral.Client, pending pendingCreate, diags *diag.Diagnostics) {
+	rec := pending.askAgain(ctx, client, r.data.now(ctx))
+	diags.Append(rec.diags...)
+	if rec.outcome != keyRecovered {
+		return
+	}
+	key := rec.key
+	r.data.keyChanged(key.ID)
+	if _, err := client.APIKeys.Revoke(ctx, key.ID); err != nil && !errors.Is(err, astral.ErrNotFound) {
+		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not revoke the API key %q (%s), made by an unconfirmed create", key.Name, key.ID), err))
+		return
+	}
+	made := fmt.Sprintf("the API had created it then (%s)", key.ID)
+	// A key created a minute or more after the attempt was made by this
+	// run's request: the first one never arrived.
+	if key.CreatedAt.Sub(pending.AttemptedAt) >= time.Minute {
+		made = fmt.Sprintf("that request had never arrived, so sending it again now created %s", key.ID)
+	}
+	diags.AddWarning("Unconfirmed API key creation settled",
+		fmt.Sprintf("An apply at %s got no answer when it created the API key %q: %s. That key, whose secret nothing holds, has been revoked, "+
+			"and its replacement takes its place in the state.",
+			pending.AttemptedAt.Format(time.RFC3339), key.Name, made))
 }
 
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -393,7 +392,7 @@ func TestAccAPIKey_planTimeErrors(t *testing.T) {
 		want   []string
 	}{
 		{"expiry in the past", keyConfig("Late", past), []string{"Expiry in the past", `expires_at = "` + past + `"`, "A key cannot be created with expires_at " + past}},
-		{"expiry without offset", keyConfig("Local", "2030-01-01T00:00:00"), []string{"Invalid RFC3339 String Value"}},
+		{"expiry without offset", keyConfig("Local", "2030-01-01T00:00:00"), []string{"Invalid timestamp", `expires_at: "2030-01-01T00:00:00" is not an RFC 3339 timestamp with a time and an offset`}},
 		{"empty name", keyConfig("", ""), []string{"Invalid API key name", "at least one character other than white space"}},
 		{"blank name", keyConfig("   ", ""), []string{"Invalid API key name", "at least one character other than white space"}},
 		{"padded name", keyConfig(" Roster sync", ""), []string{"Invalid API key name", "must not begin or end with white space"}},
@@ -466,11 +465,11 @@ func stored(t *testing.T, name string, expiresAt *time.Time) *apiKeyResourceMode
 }
 
 // planned is the model of a key named k planned for creation.
-func planned(expiresAt timetypes.RFC3339) *apiKeyResourceModel {
+func planned(expiresAt timestamp) *apiKeyResourceModel {
 	return &apiKeyResourceModel{
 		apiKeyModel: apiKeyModel{
 			ID: types.StringUnknown(), Name: types.StringValue("k"), SecretHint: types.StringUnknown(),
-			CreatedAt: timetypes.NewRFC3339Unknown(), CreatedBy: types.ObjectUnknown(memberAttrTypes),
+			CreatedAt: timestampUnknown(), CreatedBy: types.ObjectUnknown(memberAttrTypes),
 			ExpiresAt: expiresAt,
 		},
 		Secret:            types.StringUnknown(),
@@ -516,16 +515,16 @@ func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 		wantError    string     // detail substring; empty: no error
 		wantWarning  string     // detail substring; empty: no warning
 	}{
-		{name: "create without expiry", plan: planned(timetypes.NewRFC3339Null()), wantReady: types.BoolValue(false)},
+		{name: "create without expiry", plan: planned(timestampNull()), wantReady: types.BoolValue(false)},
 		{name: "create with future expiry", plan: planned(rfc3339(&future)), wantReady: types.BoolValue(false)},
-		{name: "create with unknown expiry", plan: planned(timetypes.NewRFC3339Unknown()), wantReady: types.BoolValue(false)},
-		{name: "create with rotation", plan: withRotation(planned(timetypes.NewRFC3339Unknown()), "1d", "1h"), wantReady: types.BoolValue(false)},
+		{name: "create with unknown expiry", plan: planned(timestampUnknown()), wantReady: types.BoolValue(false)},
+		{name: "create with rotation", plan: withRotation(planned(timestampUnknown()), "1d", "1h"), wantReady: types.BoolValue(false)},
 		{
 			name: "create with past expiry", plan: planned(rfc3339(&past)), wantReady: types.BoolValue(false),
 			wantError: "A key cannot be created with expires_at 2027-06-30T11:00:00Z: it is not after the current time, 2027-06-30T12:00:00Z.",
 		},
 		{
-			name: "create expiring now", plan: planned(timetypes.NewRFC3339ValueMust("2027-06-30T14:00:00+02:00")), wantReady: types.BoolValue(false),
+			name: "create expiring now", plan: planned(timestampValue("2027-06-30T14:00:00+02:00")), wantReady: types.BoolValue(false),
 			wantError: "A key cannot be created with expires_at 2027-06-30T14:00:00+02:00",
 		},
 		{name: "active key", state: stored(t, "k", &future), plan: stored(t, "k", &future), wantReady: types.BoolValue(false)},
@@ -567,7 +566,7 @@ func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &apiKeyResource{configured{data: &providerData{now: func() time.Time { return now }}}}
+			r := &apiKeyResource{configured{data: &providerData{machineNow: func() time.Time { return now }}}}
 			req := fwresource.ModifyPlanRequest{
 				State: tfsdk.State{Schema: s, Raw: rawOf(t, s, tt.state)},
 				Plan:  tfsdk.Plan{Schema: s, Raw: rawOf(t, s, tt.plan)},
@@ -700,7 +699,7 @@ func TestAPIKeyResource_Read(t *testing.T) {
 			}
 			prior := stored(t, tt.key.Name, tt.key.ExpiresAt)
 			prior.ID = types.StringValue(tt.key.ID)
-			r := &apiKeyResource{configured{data: &providerData{client: env.Client, now: env.Server.Now}}}
+			r := &apiKeyResource{configured{data: &providerData{client: env.Client, machineNow: env.Server.Now}}}
 			req := fwresource.ReadRequest{State: tfsdk.State{Schema: s, Raw: rawOf(t, s, prior)}}
 			resp := fwresource.ReadResponse{State: req.State}
 			r.Read(ctx, req, &resp)

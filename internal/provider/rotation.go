@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -54,10 +53,14 @@ func rotationPolicyOf(ctx context.Context, rotation types.Object) (policy rotati
 	return rotationPolicy{expireAfter: expireAfter, rotateBefore: rotateBefore}, true
 }
 
-// due reports whether a key is inside its rotation window at now. A key
-// without an expiry (imported, or created before rotation was set) counts
-// as expiring expire_after after its creation, so that it is rotated too.
-func (p rotationPolicy) due(createdAt, expiresAt timetypes.RFC3339, now time.Time) bool {
+// due reports whether a key is inside its rotation window at now, or is
+// known to be due otherwise (expired by the API's word). A key without an expiry (imported, or created
+// before rotation was set) counts as expiring expire_after after its
+// creation, so that it is rotated too.
+func (p rotationPolicy) due(createdAt, expiresAt timestamp, known bool, now time.Time) bool {
+	if known {
+		return true
+	}
 	expiry, ok := parseTime(expiresAt.StringValue)
 	if !ok {
 		created, ok := parseTime(createdAt.StringValue)
@@ -97,11 +100,13 @@ func rotationExpiry(ctx context.Context, rotation types.Object, now time.Time, d
 }
 
 // modifyPlanIfKeyDueForRotation replaces an existing key that the planned
-// rotation makes due, and reports whether it did; otherwise the key plans
-// ready_for_rotation false. A new key is never due (validateRotationWindow).
-func modifyPlanIfKeyDueForRotation(ctx context.Context, rotation types.Object, createdAt, expiresAt timetypes.RFC3339, now time.Time, resp *resource.ModifyPlanResponse) bool {
+// rotation makes due, or that the last refresh found due (readyAtRefresh:
+// the API may say a key expired before this machine's clock does), and
+// reports whether it did; otherwise the key plans ready_for_rotation false.
+// A new key is never due (validateRotationWindow).
+func modifyPlanIfKeyDueForRotation(ctx context.Context, rotation types.Object, createdAt, expiresAt timestamp, readyAtRefresh bool, now time.Time, resp *resource.ModifyPlanResponse) bool {
 	policy, ok := rotationPolicyOf(ctx, rotation)
-	if !ok || !policy.due(createdAt, expiresAt, now) {
+	if !ok || !policy.due(createdAt, expiresAt, readyAtRefresh, now) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
 		return false
 	}
@@ -116,7 +121,7 @@ func modifyPlanIfKeyDueForRotation(ctx context.Context, rotation types.Object, c
 // readyForRotation is ready_for_rotation in a refreshed state. The state's
 // rotation is the one last applied: a key it makes due shows so in the
 // state, and the plan then replaces it (modifyPlanIfKeyDueForRotation).
-func readyForRotation(ctx context.Context, rotation types.Object, createdAt, expiresAt timetypes.RFC3339, now time.Time) types.Bool {
+func readyForRotation(ctx context.Context, rotation types.Object, createdAt, expiresAt timestamp, expired bool, now time.Time) types.Bool {
 	policy, ok := rotationPolicyOf(ctx, rotation)
-	return types.BoolValue(ok && policy.due(createdAt, expiresAt, now))
+	return types.BoolValue(ok && policy.due(createdAt, expiresAt, expired, now))
 }

@@ -1,0 +1,78 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+)
+
+// What the provider decides from who its own key is (GET /v1/me): whether
+// that key may manage API keys at all, which a plan proves before it shows
+// a change that the apply could not make, and whether a key in the state
+// belongs to the same organization, so that switching credentials never
+// makes one organization's keys look deleted.
+
+// proveCaller adds an error when the provider's key cannot manage API keys:
+// it is not valid, its organization's plan is below Coach, or its member is
+// not the head coach (checked in the API's own order). It returns who the
+// key is, or nil when that is not known: with an error, or with a warning
+// when the API did not answer (the apply then reports what fails).
+func (d *providerData) proveCaller(ctx context.Context, diags *diag.Diagnostics) *astral.Identity {
+	identity, err := d.callerIdentity(ctx)
+	switch {
+	case errors.Is(err, astral.ErrUnauthenticated):
+		diags.Append(clientErrorDiagnostic("Invalid Astral API key", err))
+		return nil
+	case err != nil:
+		diags.AddWarning("Could not verify the provider's API key",
+			"The plan could not ask the Astral API who the provider's API key is, so it cannot tell yet whether the key may manage API keys. "+
+				"The apply reports it if it may not.\n\n"+err.Error())
+		return nil
+	case identity.Organization.Plan == astral.PlanFree:
+		diags.AddError("Coach plan required",
+			fmt.Sprintf("The organization %q (%s) is on the free plan, and API keys need the Coach plan or above. "+
+				"Upgrade the organization's plan in the Astral app, then run Terraform again.",
+				identity.Organization.Name, identity.Organization.ID))
+		return nil
+	case identity.Member.Role != astral.MemberRoleHeadCoach:
+		diags.AddError("Only the head coach may manage API keys",
+			fmt.Sprintf("The provider's API key belongs to %s, %s of the organization %q; only the organization's head coach may manage API keys. "+
+				"Set api_key (or %s) to a key that the head coach created in the Astral app under Settings → Security.",
+				identity.Member.Name, withArticle(roleName(identity.Member.Role)), identity.Organization.Name, envAPIKey))
+		return nil
+	}
+	return identity
+}
+
+// checkOrganization adds an error when the key of the state, recorded in
+// organization, belongs to another organization than the provider's key.
+// A state written before keys recorded their organization passes.
+func checkOrganization(identity *astral.Identity, organization, name, id types.String, diags *diag.Diagnostics) {
+	if organization.IsNull() || organization.IsUnknown() || organization.ValueString() == identity.Organization.ID {
+		return
+	}
+	diags.AddError("API key of another organization",
+		fmt.Sprintf("The API key %q (%s) in the state belongs to the organization %s, but the provider's api_key belongs to the organization %q (%s). "+
+			"Terraform has changed nothing. Set api_key (or %s) back to a key of %s; "+
+			"to stop managing this key from this configuration instead, remove it from the state with terraform state rm.",
+			name.ValueString(), id.ValueString(), organization.ValueString(), identity.Organization.Name, identity.Organization.ID,
+			envAPIKey, organization.ValueString()))
+}
+
+// roleName spells a role as the Astral app does.
+func roleName(role astral.MemberRole) string {
+	return strings.ReplaceAll(string(role), "_", " ")
+}
+
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}

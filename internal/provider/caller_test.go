@@ -1,0 +1,299 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
+)
+
+// A plan that only creates keys fails at plan time, before anything is
+// created, for every provider key that could not create them at apply.
+func TestAccProvider_planTimeCredentials(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	free, err := env.Server.CreateOrganization(t.Context(), "Free Rowing Club", sandbox.PlanFree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := env.CreateKey(t, testKeyPrefix+"revoked before use", nil)
+	env.RevokeKey(t, revoked.ID)
+	soon := env.Server.Now().Add(time.Hour)
+	expired := env.CreateKey(t, testKeyPrefix+"expired before use", &soon)
+	env.Server.AdvanceClock(2 * time.Hour)
+	env.Server.ResetStats()
+
+	const createKey = `
+resource "astral_api_key" "test" {
+  name = "` + testKeyPrefix + `refused"
+}
+`
+	invalid := messagePattern("Invalid Astral API key", "The provider's API key is not valid: it may be revoked or expired.", "GET", "/v1/me: 401 unauthenticated", "(request req_")
+	tests := []struct {
+		name   string
+		apiKey string
+		want   *regexp.Regexp
+	}{
+		{"coach", env.CoachKey, messagePattern("Only the head coach may manage API keys",
+			`The provider's API key belongs to Sam Lee, a coach of the organization "Test Rowing Club"; only the organization's head coach may manage API keys.`)},
+		{"athlete", env.AthleteKey, messagePattern("Only the head coach may manage API keys", "belongs to Alex Kim, an athlete of the organization")},
+		{"free plan", free.Member(sandbox.RoleHeadCoach).APIKey, messagePattern("Coach plan required",
+			`The organization "Free Rowing Club" (`+free.ID+`) is on the free plan, and API keys need the Coach plan or above.`)},
+		{"revoked key", revoked.Secret, invalid},
+		{"expired key", expired.Secret, invalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.ProviderFactories(),
+				Steps: []resource.TestStep{{
+					Config:      env.ProviderBlock(tt.apiKey) + createKey,
+					PlanOnly:    true,
+					ExpectError: tt.want,
+				}},
+			})
+		})
+	}
+	if posts := env.Server.Stats().Requests["POST /v1/api-keys"]; posts != 0 {
+		t.Errorf("the refused plans sent %d creates, want none", posts)
+	}
+}
+
+// Switching the provider's key to another organization changes nothing:
+// refresh, plan and apply fail with both organizations named, the keys stay
+// active and in the state, and the other organization gets no key.
+func TestAccAPIKey_otherOrganization(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	other, err := env.Server.CreateOrganization(t.Context(), "Lakeside Rowing Club", sandbox.PlanCoach)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keys = `
+resource "astral_api_key" "test" {
+  count = 2
+  name  = "` + testKeyPrefix + `pinned-${count.index}"
+}
+`
+	otherConfig := env.ProviderBlock(other.Member(sandbox.RoleHeadCoach).APIKey) + keys
+	refused := messagePattern("API key of another organization", "in the state belongs to the organization "+env.Org.ID,
+		`but the provider's api_key belongs to the organization "Lakeside Rowing Club" (`+other.ID+`)`, "Terraform has changed nothing")
+	var ids [2]string
+	otherKeys, err := env.Server.ActiveKeyIDs(t.Context(), other.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	untouched := func(*terraform.State) error {
+		for _, id := range ids {
+			key, err := env.Client.APIKeys.Read(t.Context(), id)
+			if err != nil || key.Status != astral.APIKeyStatusActive {
+				return fmt.Errorf("key %s after the other organization's run: %v, %w", id, key, err)
+			}
+		}
+		got, err := env.Server.ActiveKeyIDs(t.Context(), other.ID)
+		if err != nil || !slices.Equal(got, otherKeys) {
+			return fmt.Errorf("the other organization's keys are %v, want %v (%w)", got, otherKeys, err)
+		}
+		return nil
+	}
+	resource.Test(t, env.TestCase(t,
+		resource.TestStep{
+			Config: env.Config(keys),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("astral_api_key.test[0]", tfjsonpath.New("organization_id"), knownvalue.StringExact(env.Org.ID)),
+				statecheck.ExpectKnownValue("astral_api_key.test[0]", tfjsonpath.New("id"), captureString(&ids[0])),
+				statecheck.ExpectKnownValue("astral_api_key.test[1]", tfjsonpath.New("id"), captureString(&ids[1])),
+			},
+		},
+		resource.TestStep{Config: otherConfig, PlanOnly: true, ExpectError: refused},
+		resource.TestStep{Config: otherConfig, ExpectError: refused},
+		resource.TestStep{Config: otherConfig, Destroy: true, ExpectError: refused},
+		resource.TestStep{
+			Config: env.Config(keys),
+			Check:  untouched,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("astral_api_key.test[0]", tfjsonpath.New("id"), knownvalue.StringFunc(func(v string) error {
+					if v != ids[0] {
+						return fmt.Errorf("id %s, want %s", v, ids[0])
+					}
+					return nil
+				})),
+			},
+		},
+	))
+}
+
+// A plan after a create whose answer was lost sends no create: the apply
+// settles it, and no key is left behind or made twice.
+func TestAccAPIKey_lostCreatePlanSendsNoPost(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	config := fmt.Sprintf(`
+provider "astral" {
+  endpoint        = %q
+  api_key         = %q
+  max_retries     = 0
+  request_timeout = "250ms"
+}
+
+resource "astral_api_key" "test" {
+  name = "%slost-answer"
+}
+`, env.URL, env.HeadCoachKey, testKeyPrefix)
+	resource.Test(t, env.TestCase(t,
+		resource.TestStep{
+			// The create commits, but its answer comes after the client gave up.
+			PreConfig:   func() { env.Server.SetFaults(sandbox.Faults{LatencyMS: 1000}) },
+			Config:      config,
+			ExpectError: messagePattern("Could not create the API key", "did not finish in time"),
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				env.Server.ClearFaults()
+				env.Server.ResetStats()
+			},
+			Config:             config,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				if writes := env.writes(); writes != 0 {
+					t.Errorf("the plan sent %d requests other than GET, want none", writes)
+				}
+			},
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("astral_api_key.test", plancheck.ResourceActionReplace)},
+			},
+			// The one active key is the state's: the key of the lost create
+			// is revoked, and no other was made.
+			Check: func(s *terraform.State) error {
+				active, err := env.Server.ActiveKeyIDs(t.Context(), env.Org.ID)
+				if err != nil {
+					return err
+				}
+				active = slices.DeleteFunc(active, func(id string) bool {
+					return slices.ContainsFunc(env.Org.Members, func(m sandbox.Member) bool { return m.APIKeyID == id })
+				})
+				if id := s.RootModule().Resources["astral_api_key.test"].Primary.ID; !slices.Equal(active, []string{id}) {
+					return fmt.Errorf("active keys %v, want only the state's %s", active, id)
+				}
+				return nil
+			},
+		},
+	))
+}
+
+// writes counts the requests since the last reset that were not GETs.
+func (e *testAccEnv) writes() int {
+	var n int
+	for route, count := range e.Server.Stats().Requests {
+		if !regexp.MustCompile(`^GET `).MatchString(route) {
+			n += count
+		}
+	}
+	return n
+}
+
+// The sandbox's clock alone drives rotation: the provider runs on this
+// machine's clock and follows the API's through its Date header, so a key
+// created after the clock moved far ahead gets its lifetime from the API's
+// time, and is due when the API's time enters its window.
+func TestAccAPIKey_rotationByTheAPIClock(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	const day = 24 * time.Hour
+	config := env.Config(`
+resource "astral_api_key" "test" {
+  name = "` + testKeyPrefix + `rotated-by-the-api-clock"
+  rotation = {
+    expire_after  = "90d"
+    rotate_before = "14d"
+  }
+}
+`)
+	var firstID string
+	resource.Test(t, env.TestCase(t,
+		resource.TestStep{
+			PreConfig: func() { env.Server.AdvanceClock(400 * day) },
+			Config:    config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("astral_api_key.test", tfjsonpath.New("id"), captureString(&firstID)),
+				statecheck.ExpectKnownValue("astral_api_key.test", tfjsonpath.New("expires_at"), knownvalue.StringFunc(func(v string) error {
+					return expectInstantNear(v, env.Server.Now().Add(90*day))
+				})),
+			},
+		},
+		resource.TestStep{
+			PreConfig: func() { env.Server.AdvanceClock(77 * day) },
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("astral_api_key.test", plancheck.ResourceActionReplace)},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("astral_api_key.test", tfjsonpath.New("expires_at"), knownvalue.StringFunc(func(v string) error {
+					return expectInstantNear(v, env.Server.Now().Add(90*day))
+				})),
+			},
+		},
+	))
+}
+
+// expectInstantNear checks that v names an instant within the Date
+// header's resolution of want.
+func expectInstantNear(v string, want time.Time) error {
+	got, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return err
+	}
+	if d := got.Sub(want); d < -2*time.Second || d > 2*time.Second {
+		return fmt.Errorf("%s is %s away from %s", v, d, want.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// A destroy that leaves a key active says so, naming the key and its expiry.
+func TestAPIKeyResource_DeleteLeavesKeyActive(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	s := apiKeySchemaFor(t)
+	ctx := context.Background()
+	expiry := env.Server.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	key := env.CreateKey(t, testKeyPrefix+"left to expire", &expiry)
+
+	prior := stored(t, key.Name, key.ExpiresAt)
+	prior.ID = types.StringValue(key.ID)
+	prior.RevokeOnDestroy = types.BoolValue(false)
+	r := &apiKeyResource{configured{data: &providerData{client: env.Client, machineNow: time.Now}}}
+	req := fwresource.DeleteRequest{State: tfsdk.State{Schema: s, Raw: rawOf(t, s, prior)}}
+	resp := fwresource.DeleteResponse{State: req.State}
+	r.Delete(ctx, req, &resp)
+
+	checkDiagnostics(t, resp.Diagnostics, "",
+		fmt.Sprintf("The API key %q (%s) has left the state but stays active until it expires at %s, because revoke_on_destroy is false.",
+			key.Name, key.ID, expiry.Format(time.RFC3339)), path.Empty())
+	got, err := env.Client.APIKeys.Read(ctx, key.ID)
+	if err != nil || got.Status != astral.APIKeyStatusActive {
+		t.Errorf("the key after the destroy: %v, %v; want it active", got, err)
+	}
+}
