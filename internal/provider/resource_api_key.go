@@ -472,7 +472,7 @@ func (r *apiKeyResource) keepPendingCreate(ctx context.Context, placeholder apiK
 }
 
 // Update changes only what the provider keeps for itself (rotation,
-// rotate_when_changed added, revoke_on_destroy): everything the API holds
+// rotate_when_changed added or removed, revoke_on_destroy): everything the API holds
 // requires replacement, and the plan has kept the key's computed values.
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan apiKeyResourceModel
