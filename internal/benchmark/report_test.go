@@ -85,7 +85,7 @@ func TestMarkdown(t *testing.T) {
 		// Requests.
 		"| 10 | apply | 10 create | 10 create, ≤ 2 me | none | – |\n",
 		"| 10 | destroy | 10 read, 10 revoke | 10 revoke, ≤ 10 read, ≤ 2 me | none | no (target ≤ 1 list + ≤ 10 read) |\n",
-		"| 1000 | plan | 1000 read, 3 list | ≤ 1000 read | 1003 reads and lists for 1000 keys | no (target ≤ 11 list + ≤ 10 read) |\n",
+		"| 1000 | plan | 1000 read, 3 list | ≤ 1000 read, ≤ 1 me | 1003 reads and lists for 1000 keys | no (target ≤ 11 list + ≤ 10 read) |\n",
 		// Where the time goes: one row per kind.
 		"| 1000 | apply | floor | 10.00 s | 5.00 s | – | – | – | – | – |\n" +
 			"| 1000 | apply | plugin floor | 12.00 s | 6.00 s | 3.00 s | 20.0 MiB | 3 | – | – |\n" +

@@ -48,6 +48,8 @@ func TestAccFaults(t *testing.T) {
 		stall      int64
 		maxRetries int
 		timeout    string // request_timeout; empty: the default
+		// rateLimitWait is rate_limit_wait; empty: the default.
+		rateLimitWait string
 		// wantError, when set, is the error of the first run; otherwise
 		// the first run succeeds.
 		wantError *regexp.Regexp
@@ -69,9 +71,15 @@ func TestAccFaults(t *testing.T) {
 			maxRetries: 10,
 		},
 		{
-			name:      "429 storm without retries",
-			faults:    sandbox.Faults{RateLimitPerSecond: 5},
-			wantError: wrapped(`Could not create the API key.*sends too many requests.*POST http://127\.0\.0\.1:\d+/v1/api-keys: 429 rate_limited.*\(request req_[0-9A-Z]{26}\)`),
+			// Waiting for the rate limit is no retry: without retries, a
+			// limit that refuses every request ends the run only once
+			// rate_limit_wait is spent.
+			name:          "429 on every request beyond rate_limit_wait",
+			faults:        sandbox.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests},
+			rateLimitWait: "1s",
+			// A call held back by another's 429 never gets one of its own:
+			// the error then names the wait instead of the API's answer.
+			wantError: wrapped(`Could not create the API key.*sends too many requests.*raise rate_limit_wait.*POST http://127\.0\.0\.1:\d+/v1/api-keys: rate limited: the call waited`),
 		},
 		{
 			name:   "200 ms latency",
@@ -133,7 +141,7 @@ func TestAccFaults(t *testing.T) {
 					proxy.stalls.Store(0)
 				}
 			}
-			config := faultConfig(endpoint, env.HeadCoachKey, tt.maxRetries, tt.timeout)
+			config := faultConfig(endpoint, env.HeadCoachKey, tt.maxRetries, tt.timeout, tt.rateLimitWait)
 
 			var sum faultSummary
 			resource.ParallelTest(t, env.TestCase(t,
@@ -162,10 +170,13 @@ func TestAccFaults(t *testing.T) {
 	}
 }
 
-func faultConfig(endpoint, apiKey string, maxRetries int, timeout string) string {
+func faultConfig(endpoint, apiKey string, maxRetries int, timeout, rateLimitWait string) string {
 	var extra string
 	if timeout != "" {
 		extra = fmt.Sprintf("  request_timeout = %q\n", timeout)
+	}
+	if rateLimitWait != "" {
+		extra += fmt.Sprintf("  rate_limit_wait = %q\n", rateLimitWait)
 	}
 	return fmt.Sprintf(`
 provider "astral" {

@@ -93,7 +93,8 @@ func (p *astralProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "How many times a request is retried after a connection failure, " +
-					"a rate limit (`429`) or a server error (`500`, `502`, `503`, `504`). " +
+					"a server error (`500`, `502`, `503`, `504`) or a rate limit (`429`) that does not say how long to wait. " +
+					"A `429` with `Retry-After` is waited out, within `rate_limit_wait`, and is not counted. " +
 					"Between 0 and 10; defaults to " + strconv.Itoa(astral.DefaultMaxRetries) + ". Other errors are never retried, and a retried create never makes a second key.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 10)},

@@ -75,7 +75,8 @@ func TestAccSecrets_neverLogged(t *testing.T) {
 	// The provider's key comes from the environment, as it should in real
 	// use: terraform-plugin-testing logs each step's configuration verbatim.
 	t.Setenv(envAPIKey, env.HeadCoachKey)
-	config := fmt.Sprintf("provider \"astral\" {\n  endpoint    = %q\n  max_retries = 0\n}\n", env.URL) + hcl.String()
+	// rate_limit_wait is short: a step below refuses every request with a 429.
+	config := fmt.Sprintf("provider \"astral\" {\n  endpoint        = %q\n  max_retries     = 0\n  rate_limit_wait = \"2s\"\n}\n", env.URL) + hcl.String()
 
 	resource.Test(t, env.TestCase(t,
 		resource.TestStep{
