@@ -1,0 +1,84 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func runDecryptSecret(encrypted, identity string) (string, *function.FuncError) {
+	resp := function.RunResponse{Result: function.NewResultData(types.StringUnknown())}
+	decryptSecretFunction{}.Run(context.Background(), function.RunRequest{
+		Arguments: function.NewArgumentsData([]attr.Value{types.StringValue(encrypted), types.StringValue(identity)}),
+	}, &resp)
+	if resp.Error != nil {
+		return "", resp.Error
+	}
+	return resp.Result.Value().(types.String).ValueString(), nil
+}
+
+func TestDecryptSecretFunction(t *testing.T) {
+	t.Parallel()
+	right, wrong := newEd25519TestIdentity(t), newX25519TestIdentity(t)
+	r, err := parseRecipient(right.recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	armored, err := encryptSecret(testSecret, []age.Recipient{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ferr := runDecryptSecret(armored, right.identity); ferr != nil || got != testSecret {
+		t.Fatalf("decrypt_secret = %q, %v", got, ferr)
+	}
+
+	tests := []struct {
+		name, encrypted, identity string
+		argument                  int64
+		want                      string
+	}{
+		{"wrong identity", armored, wrong.identity, 1, "Wrong identity: the identity matches none of the recipients"},
+		{"malformed identity", armored, "not a key", 1, "Invalid identity: the identity is not an age X25519 identity"},
+		{"not armored", "astral", right.identity, 0, "Invalid encrypted secret: not ASCII-armored age"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, ferr := runDecryptSecret(tt.encrypted, tt.identity)
+			if ferr == nil {
+				t.Fatal("no error")
+			}
+			if ferr.FunctionArgument == nil || *ferr.FunctionArgument != tt.argument {
+				t.Errorf("error on argument %v, want %d", ferr.FunctionArgument, tt.argument)
+			}
+			if !strings.Contains(ferr.Text, tt.want) {
+				t.Errorf("error %q lacks %q", ferr.Text, tt.want)
+			}
+			for _, id := range []string{right.identity, wrong.identity} {
+				if quotesKeyMaterial(ferr.Text, id) {
+					t.Errorf("the error quotes an identity: %q", ferr.Text)
+				}
+			}
+		})
+	}
+}
+
+// quotesKeyMaterial says whether text holds a line of a private key other
+// than its comments and PEM armor.
+func quotesKeyMaterial(text, identity string) bool {
+	for line := range strings.Lines(identity) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "-----") {
+			continue
+		}
+		if strings.Contains(text, line) {
+			return true
+		}
+	}
+	return false
+}
