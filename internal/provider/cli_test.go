@@ -74,15 +74,36 @@ func setUpAcceptanceCLI() (testCLI, error) {
 	return cli, nil
 }
 
-// testCLIConfig installs no provider, so no test run ever reaches a
-// registry (the public ones are out of reach in CI): the tests serve every
-// provider they use.
-const testCLIConfig = `provider_installation {
-  direct {
-    exclude = ["*/*/*"]
-  }
+// envProviderMirror names a provider filesystem mirror that holds the
+// hashicorp/vault and hashicorp/time providers, for the tests of the guides
+// that hand secrets to Vault (.ci/run sets it).
+const envProviderMirror = "ASTRAL_TEST_PROVIDER_MIRROR"
+
+// mirroredProviders are the providers the tests install from the mirror.
+// A hostname can be a wildcard only with the rest, so each CLI's default
+// host is spelled out.
+var mirroredProviders = []string{
+	"registry.terraform.io/hashicorp/vault", "registry.terraform.io/hashicorp/time",
+	"registry.opentofu.org/hashicorp/vault", "registry.opentofu.org/hashicorp/time",
 }
-`
+
+// testCLIConfig installs no provider from a registry, so no test run ever
+// reaches one (the public ones are out of reach in CI): the tests serve
+// their own provider, and take the others from mirror, if any.
+func testCLIConfig(mirror string) string {
+	var b strings.Builder
+	b.WriteString("provider_installation {\n")
+	if mirror != "" {
+		quoted := make([]string, len(mirroredProviders))
+		for i, p := range mirroredProviders {
+			quoted[i] = strconv.Quote(p)
+		}
+		fmt.Fprintf(&b, "  filesystem_mirror {\n    path    = %s\n    include = [%s]\n  }\n",
+			strconv.Quote(mirror), strings.Join(quoted, ", "))
+	}
+	b.WriteString("  direct {\n    exclude = [\"*/*/*\"]\n  }\n}\n")
+	return b.String()
+}
 
 // useTestCLIConfig points TF_CLI_CONFIG_FILE at testCLIConfig, whatever it
 // was: a user's configuration (dev_overrides, mirrors) would change what the
@@ -102,7 +123,7 @@ func useTestCLIConfig() error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.WriteString(testCLIConfig)
+	_, err = tmp.WriteString(testCLIConfig(os.Getenv(envProviderMirror)))
 	err = errors.Join(err, tmp.Close())
 	path := filepath.Join(dir, "acceptance.tfrc")
 	if err == nil {
