@@ -14,6 +14,7 @@ func (s *Server) newAdminRoutes() []route {
 		newRoute("/_sandbox/organizations", map[string]handler{http.MethodPost: s.adminCreateOrganization}),
 		newRoute("/_sandbox/organizations/{id}", map[string]handler{http.MethodPatch: s.adminSetPlan}),
 		newRoute("/_sandbox/members/{id}", map[string]handler{http.MethodPatch: s.adminSetRole}),
+		newRoute("/_sandbox/members/{id}/sign-in-link", map[string]handler{http.MethodPost: s.adminSignInLink}),
 		newRoute("/_sandbox/clock", map[string]handler{http.MethodPost: s.adminAdvanceClock}),
 		newRoute("/_sandbox/faults", map[string]handler{
 			http.MethodGet:    s.adminGetFaults,
@@ -75,12 +76,44 @@ func (s *Server) adminCreateOrganization(w http.ResponseWriter, r *http.Request,
 		writeError(w, ex, errInvalid("", `name and plan are required: {"name": "...", "plan": "free|coach|team|enterprise"}`))
 		return
 	}
-	org, err := s.CreateOrganization(r.Context(), *name, Plan(*plan))
+	ctx := r.Context()
+	org, err := s.CreateOrganization(ctx, *name, Plan(*plan))
+	for i := 0; err == nil && i < len(org.Members); i++ {
+		var link string
+		link, _, err = s.SignInLink(ctx, org.Members[i].ID)
+		org.Members[i].AppURL = baseURL(r) + link
+	}
 	if err == nil {
 		writeJSON(w, http.StatusCreated, org)
 		return
 	}
 	s.writeResult(w, r, ex, "create organization", nil, err)
+}
+
+// baseURL is the sandbox's address as the admin caller reached it, to
+// make sign-in links that caller can open.
+func baseURL(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
+type signInLinkView struct {
+	MemberID  string `json:"member_id"`
+	AppURL    string `json:"app_url"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// adminSignInLink mints a sign-in link to the app for any member; it takes
+// no body.
+func (s *Server) adminSignInLink(w http.ResponseWriter, r *http.Request, ex *exchange, memberID string) {
+	link, expires, err := s.SignInLink(r.Context(), memberID)
+	if err == nil {
+		writeJSON(w, http.StatusCreated, signInLinkView{MemberID: memberID, AppURL: baseURL(r) + link, ExpiresAt: formatTime(expires)})
+		return
+	}
+	s.writeResult(w, r, ex, "mint sign-in link", nil, err)
 }
 
 func (s *Server) adminSetPlan(w http.ResponseWriter, r *http.Request, ex *exchange, orgID string) {

@@ -41,20 +41,30 @@ func parseCreate(body []byte, now time.Time) (createInput, *apiError) {
 	if name == nil {
 		return createInput{}, errInvalid("name", "name is required")
 	}
-	if e := validateName(*name); e != nil {
-		return createInput{}, e
-	}
-	in := createInput{name: *name}
+	var expiresAt *time.Time
 	if expires != nil {
 		t, err := time.Parse(time.RFC3339Nano, *expires)
 		if err != nil {
 			return createInput{}, errInvalid("expires_at",
 				"expires_at must be an RFC 3339 time with a UTC offset, such as 2027-01-31T00:00:00Z")
 		}
-		if !t.After(now) {
+		expiresAt = &t
+	}
+	return newCreateInput(*name, expiresAt, now)
+}
+
+// newCreateInput applies the rules of a new key's name and expiry, whether
+// they came as JSON or from the app's form.
+func newCreateInput(name string, expiresAt *time.Time, now time.Time) (createInput, *apiError) {
+	if e := validateName(name); e != nil {
+		return createInput{}, e
+	}
+	in := createInput{name: name}
+	if expiresAt != nil {
+		if !expiresAt.After(now) {
 			return createInput{}, errInvalid("expires_at", "expires_at must be in the future")
 		}
-		t = t.UTC()
+		t := expiresAt.UTC()
 		in.expiresAt = &t
 	}
 	return in, nil
@@ -117,6 +127,7 @@ type created struct {
 	keyID    string
 	body     []byte
 	replayed bool
+	view     keyView // with the secret; set only when the key was just made
 }
 
 var errIdempotencyConflict = &apiError{status: http.StatusConflict, code: "idempotency_conflict",
@@ -165,7 +176,7 @@ func (s *Server) create(ctx context.Context, p *principal, idem string, in creat
 		}
 		v := k.view(p.now)
 		v.Secret = secret
-		out = &created{keyID: id, body: marshal(v)}
+		out = &created{keyID: id, body: marshal(v), view: v}
 		if idem == "" {
 			return nil
 		}
@@ -267,18 +278,24 @@ func (s *Server) getKey(w http.ResponseWriter, r *http.Request, ex *exchange, id
 
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, ex *exchange, id string) {
 	s.withKey(w, r, ex, id, "revoke key", func(ctx context.Context, p *principal) (*keyRecord, error) {
-		var k *keyRecord
-		err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-			// Only a key not yet revoked is stamped, so revoking twice changes nothing.
-			if _, err := tx.StmtContext(ctx, s.st.revokeKey).ExecContext(ctx, p.now.Unix(), id, p.orgID); err != nil {
-				return err
-			}
-			var err error
-			k, err = scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
-			return err
-		})
-		return k, err
+		return s.revoke(ctx, p, id)
 	})
+}
+
+// revoke revokes one key of the caller's organization and reads it back;
+// sql.ErrNoRows means there is no such key there.
+func (s *Server) revoke(ctx context.Context, p *principal, id string) (*keyRecord, error) {
+	var k *keyRecord
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		// Only a key not yet revoked is stamped, so revoking twice changes nothing.
+		if _, err := tx.StmtContext(ctx, s.st.revokeKey).ExecContext(ctx, p.now.Unix(), id, p.orgID); err != nil {
+			return err
+		}
+		var err error
+		k, err = scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
+		return err
+	})
+	return k, err
 }
 
 // withKey answers a route on one key of the caller's organization: it

@@ -15,7 +15,8 @@ import (
 // writes it again.
 const lastUsedResolution = 60 * time.Second
 
-// principal is the caller of an authenticated /v1 request.
+// principal is the caller of an authenticated /v1 request, or the member
+// signed in to the app, who calls with no key (keyID and secret empty).
 type principal struct {
 	keyID    string
 	orgID    string
@@ -33,19 +34,33 @@ func (s *Server) authorize(r *http.Request, ex *exchange) (*principal, *apiError
 	if e != nil {
 		return nil, e
 	}
-	if p.plan == PlanFree {
-		return nil, s.refuse(ex, p, &apiError{status: http.StatusForbidden, code: "plan_upgrade_required",
-			message: "API keys need the coach plan or higher; this organization is on the free plan"})
-	}
-	if p.role != RoleHeadCoach {
-		return nil, s.refuse(ex, p, &apiError{status: http.StatusForbidden, code: "insufficient_role",
-			message: "only the organization's head coach can manage API keys"})
+	if e := mayManageKeys(p); e != nil {
+		return nil, s.refuse(ex, p, e)
 	}
 	if e := s.limit(ex, p); e != nil {
 		return nil, e
 	}
 	return p, nil
 }
+
+// mayManageKeys runs checks 2 and 3, plan before role, for the API and the
+// app's Security page alike.
+func mayManageKeys(p *principal) *apiError {
+	if p.plan == PlanFree {
+		return errPlanUpgradeRequired
+	}
+	if p.role != RoleHeadCoach {
+		return errInsufficientRole
+	}
+	return nil
+}
+
+var (
+	errPlanUpgradeRequired = &apiError{status: http.StatusForbidden, code: "plan_upgrade_required",
+		message: "API keys need the coach plan or higher; this organization is on the free plan"}
+	errInsufficientRole = &apiError{status: http.StatusForbidden, code: "insufficient_role",
+		message: "only the organization's head coach can manage API keys"}
+)
 
 // refuse answers e for a key refused before the rate limit: the request
 // spends nothing, but its answer still shows the key's bucket, as every

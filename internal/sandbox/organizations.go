@@ -12,13 +12,16 @@ import (
 // Member is a member of an organization. APIKey and APIKeyID are set only
 // where a key was just minted for the member (organization set-up and
 // DemoOrganization); such keys are ordinary keys of the organization, listed
-// by GET /v1/api-keys like any other.
+// by GET /v1/api-keys like any other. AppURL, a one-time sign-in link to the
+// app (see SignInLink), is set only where one was just minted for the member:
+// the command's summary and POST /_sandbox/organizations.
 type Member struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Role     Role   `json:"role"`
 	APIKey   string `json:"api_key,omitempty"`
 	APIKeyID string `json:"api_key_id,omitempty"`
+	AppURL   string `json:"app_url,omitempty"`
 }
 
 // Organization is an organization with its members, head coach first at

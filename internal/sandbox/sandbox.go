@@ -1,7 +1,8 @@
 // Package sandbox is the reference server of the Astral API: every rule of
-// the contract, real HTTP and real SQLite storage, plus an admin surface under
-// /_sandbox/ that tests and demos use to set up organizations, move the clock
-// and inject faults.
+// the contract, real HTTP and real SQLite storage, the app's Security page
+// under /app/ where a person manages keys as in the Astral app, plus an admin
+// surface under /_sandbox/ that tests and demos use to set up organizations,
+// move the clock, inject faults and sign members in to the app.
 package sandbox
 
 import (
@@ -128,6 +129,7 @@ type Server struct {
 
 	v1Routes    []route
 	adminRoutes []route
+	appRoutes   []route
 
 	limiter rateLimiter
 	stats   statsCounter
@@ -178,6 +180,7 @@ func New(opts Options) (*Server, error) {
 	s.setFaults(opts.Faults)
 	s.v1Routes = s.newV1Routes()
 	s.adminRoutes = s.newAdminRoutes()
+	s.appRoutes = s.newAppRoutes()
 
 	if s.st, err = prepare(ctx, db); err != nil {
 		db.Close()
@@ -222,7 +225,7 @@ func (s *Server) closeDB() error {
 }
 
 // purgeLoop deletes idempotency records once they are 24 hours old even when
-// no create comes to do it.
+// no create comes to do it, and the app's expired sign-in links and sessions.
 func (s *Server) purgeLoop() {
 	defer close(s.purgeDone)
 	t := time.NewTicker(time.Minute)
@@ -233,6 +236,7 @@ func (s *Server) purgeLoop() {
 			return
 		case <-t.C:
 			s.purgeRecords(context.Background(), s.Now())
+			s.purgeApp(context.Background(), s.Now())
 		}
 	}
 }
@@ -302,7 +306,8 @@ func (s *Server) chance(p float64) bool {
 	return s.rng.Float64() < p
 }
 
-// ServeHTTP answers /v1 (the Astral API) and /_sandbox/ (the admin surface).
+// ServeHTTP answers /v1 (the Astral API), /app/ (the app's Security page)
+// and /_sandbox/ (the admin surface).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{requestID: newID("req", s.Now())}
@@ -314,6 +319,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveV1(rw, r, ex)
 	case strings.HasPrefix(r.URL.Path, "/_sandbox/"):
 		s.serveAdmin(rw, r, ex)
+	case r.URL.Path == "/app" || strings.HasPrefix(r.URL.Path, "/app/"):
+		s.serveApp(rw, r, ex)
 	default:
 		writeError(rw, ex, errNoRoute)
 	}

@@ -60,6 +60,18 @@ var migrations = []string{
 		PRIMARY KEY (caller_key_id, key_hash)
 	) WITHOUT ROWID;
 	CREATE INDEX idempotency_records_created ON idempotency_records(created_at);`,
+	// The app's one-time sign-in links and sessions, by the hash of their
+	// token like secrets; expires_at is Unix seconds of the sandbox's clock.
+	`CREATE TABLE sign_in_links (
+		token_hash BLOB PRIMARY KEY,
+		member_id  TEXT NOT NULL REFERENCES members(id),
+		expires_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE app_sessions (
+		id_hash    BLOB PRIMARY KEY,
+		member_id  TEXT NOT NULL REFERENCES members(id),
+		expires_at INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // openDB opens the database and brings its schema up to date. SQLite has a

@@ -52,3 +52,20 @@ func Start(t testing.TB, opts ...func(*sandbox.Options)) *Env {
 		AthleteKey:   org.Member(sandbox.RoleAthlete).APIKey,
 	}
 }
+
+// SignInURL mints a one-time sign-in link to the app for a member of any
+// organization of the sandbox (such as Org.Member(sandbox.RoleHeadCoach).ID):
+// opening it in a browser signs the member in and shows the Security page,
+// at URL + "/app/settings/security". The link works once, for 15 minutes of
+// the sandbox's clock.
+func (e *Env) SignInURL(t testing.TB, memberID string) string {
+	t.Helper()
+	link, _, err := e.Server.SignInLink(context.Background(), memberID)
+	if err != nil {
+		t.Fatalf("sign-in link for %s: %v", memberID, err)
+	}
+	return e.URL + link
+}
+
+// SecurityPageURL is the address of the app's Security page.
+func (e *Env) SecurityPageURL() string { return e.URL + "/app/settings/security" }

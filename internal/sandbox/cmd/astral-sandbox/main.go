@@ -4,9 +4,10 @@
 //	go run ./internal/sandbox/cmd/astral-sandbox --listen 127.0.0.1:8790 --db astral-sandbox.db --credentials creds.json
 //
 // Once it listens it prints a JSON summary on stdout: the endpoint, the
-// admin token and the demo organization. With --credentials the summary,
-// members' keys included, is also written to that file (mode 0600) and
-// stdout leaves the keys out.
+// admin token and the demo organization, each member with a new key and a
+// one-time sign-in link to the app's Security page (app_url). With
+// --credentials the summary, members' keys and links included, is also
+// written to that file (mode 0600) and stdout leaves the keys and links out.
 package main
 
 import (
@@ -82,6 +83,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	go func() { served <- hs.Serve(ln) }()
 
 	sum := summary{Endpoint: "http://" + ln.Addr().String(), AdminToken: srv.AdminToken(), Organization: org}
+	for i := range org.Members {
+		link, _, err := srv.SignInLink(ctx, org.Members[i].ID)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("sign-in link: %w", err)
+		}
+		org.Members[i].AppURL = sum.Endpoint + link
+	}
 	if *credentials != "" {
 		if err := writeFileAtomic(*credentials, indent(sum)); err != nil {
 			hs.Close()
@@ -114,13 +123,13 @@ func indent(v any) []byte {
 	return append(b, '\n')
 }
 
-// withoutKeys copies org without the members' secrets, for stdout when the
-// secrets went to the credentials file.
+// withoutKeys copies org without the members' secrets and sign-in links,
+// for stdout when they went to the credentials file.
 func withoutKeys(org *sandbox.Organization) *sandbox.Organization {
 	c := *org
 	c.Members = make([]sandbox.Member, len(org.Members))
 	for i, m := range org.Members {
-		m.APIKey = ""
+		m.APIKey, m.AppURL = "", ""
 		c.Members[i] = m
 	}
 	return &c

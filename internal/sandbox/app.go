@@ -1,0 +1,483 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"math"
+	"net/http"
+	"path"
+	"time"
+)
+
+// The app is the part of the Astral app that manages API keys, Settings ->
+// Security, served under /app/. It signs members in with one-time links and
+// keeps them in a cookie session; every rule it applies to keys is the API's,
+// through the same functions.
+const (
+	securityPath  = "/app/settings/security"
+	signInPrefix  = "/app/sign-in/"
+	signInLinkTTL = 15 * time.Minute
+	sessionTTL    = 12 * time.Hour
+	sessionCookie = "astral_session"
+	// appFormLimit is the API's body limit, for the same reason.
+	appFormLimit = 64 << 10
+)
+
+// appCSP allows the page its own stylesheet and script and nothing else: no
+// inline script, no framing, forms posting only back to the sandbox.
+const appCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+//go:embed web
+var webFS embed.FS
+
+var appTemplates = template.Must(template.New("").ParseFS(webFS, "web/templates/*.html"))
+
+func (s *Server) newAppRoutes() []route {
+	return []route{
+		newRoute(signInPrefix+"{token}", map[string]handler{http.MethodGet: s.appSignIn}),
+		newRoute("/app/sign-out", map[string]handler{http.MethodPost: s.appSignOut}),
+		newRoute(securityPath, map[string]handler{
+			http.MethodGet:  s.appSecurity,
+			http.MethodPost: s.appCreateKey,
+		}),
+		newRoute(securityPath+"/keys/{id}/revoke", map[string]handler{
+			http.MethodGet:  s.appConfirmRevoke,
+			http.MethodPost: s.appRevokeKey,
+		}),
+		newRoute("/app/static/{file}", map[string]handler{http.MethodGet: s.appStatic}),
+	}
+}
+
+// serveApp answers /app/. Faults, the rate limit and the stats are the
+// API's and stay out of it: a person using the app calls with no key.
+func (s *Server) serveApp(w http.ResponseWriter, r *http.Request, ex *exchange) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", appCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	// Every page is one member's, and one of them shows a secret.
+	h.Set("Cache-Control", "no-store")
+	rt, param := match(s.appRoutes, r.URL.Path)
+	if rt == nil {
+		s.renderMessage(w, http.StatusNotFound, "Page not found", "There is no such page in the sandbox's app.")
+		return
+	}
+	ex.route = rt.pattern
+	hd := rt.handlers[r.Method]
+	if hd == nil {
+		h.Set("Allow", rt.allow)
+		s.renderMessage(w, http.StatusMethodNotAllowed, "Method not allowed", r.Method+" is not allowed here.")
+		return
+	}
+	hd(w, r, ex, param)
+}
+
+// SignInLink mints a one-time sign-in link to the app for a member and
+// returns its path, /app/sign-in/<token>, to join to the sandbox's address,
+// and when it expires. The link works once, within 15 minutes by the
+// sandbox's clock; only a hash of its token is stored.
+func (s *Server) SignInLink(ctx context.Context, memberID string) (string, time.Time, error) {
+	if _, err := orgOf(ctx, s.db, memberID); err != nil {
+		return "", time.Time{}, err
+	}
+	token := randomToken()
+	expires := s.Now().Add(signInLinkTTL)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO sign_in_links (token_hash, member_id, expires_at) VALUES (?, ?, ?)`,
+		hashSecret(token), memberID, expires.Unix()); err != nil {
+		return "", time.Time{}, err
+	}
+	return signInPrefix + token, expires.Truncate(time.Second), nil
+}
+
+func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(32)) }
+
+// appUser is the member signed in to the app, as the API's checks see a
+// caller: role and plan read at this request.
+type appUser struct {
+	principal
+	memberName, orgName string
+	csrf                string
+}
+
+// csrfToken is derived from the session id, so it needs no storage and only
+// the holder of the session cookie can know it.
+func csrfToken(sessionID string) string {
+	m := hmac.New(sha256.New, []byte(sessionID))
+	m.Write([]byte("astral-sandbox csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) appSignIn(w http.ResponseWriter, r *http.Request, _ *exchange, token string) {
+	ctx := r.Context()
+	now := s.Now()
+	var memberID string
+	var expires int64
+	// Deleting the link as it is read makes it single-use, even under
+	// concurrent requests.
+	err := s.db.QueryRowContext(ctx, `DELETE FROM sign_in_links WHERE token_hash = ? RETURNING member_id, expires_at`,
+		hashSecret(token)).Scan(&memberID, &expires)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && expires <= now.Unix()) {
+		s.renderMessage(w, http.StatusUnauthorized, "This sign-in link does not work",
+			"A sign-in link works once, for 15 minutes. Ask the sandbox for a new one: POST /_sandbox/members/{id}/sign-in-link with the admin token.")
+		return
+	}
+	if err != nil {
+		s.renderFault(w, r, "sign in", err)
+		return
+	}
+	id := randomToken()
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO app_sessions (id_hash, member_id, expires_at) VALUES (?, ?, ?)`,
+		hashSecret(id), memberID, now.Add(sessionTTL).Unix()); err != nil {
+		s.renderFault(w, r, "start session", err)
+		return
+	}
+	// Secure needs TLS: over plain http, which the sandbox serves on
+	// loopback, a Secure cookie would never come back.
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: Secure whenever served over TLS, see above
+		Name: sessionCookie, Value: id, Path: "/app/", MaxAge: int(sessionTTL / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+	http.Redirect(w, r, securityPath, http.StatusSeeOther)
+}
+
+// signedIn returns the member of the request's session, or answers that
+// there is none.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*appUser, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		s.renderSignInNeeded(w)
+		return nil, false
+	}
+	now := s.Now()
+	u := &appUser{principal: principal{now: now}, csrf: csrfToken(c.Value)}
+	var expires int64
+	err = s.db.QueryRowContext(r.Context(), `SELECT m.id, m.name, m.role, o.id, o.name, o.plan, a.expires_at
+		FROM app_sessions a JOIN members m ON m.id = a.member_id JOIN organizations o ON o.id = m.org_id
+		WHERE a.id_hash = ?`, hashSecret(c.Value)).Scan(&u.memberID, &u.memberName, &u.role, &u.orgID, &u.orgName, &u.plan, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || (err == nil && expires <= now.Unix()):
+		s.renderSignInNeeded(w)
+		return nil, false
+	case err != nil:
+		s.renderFault(w, r, "read session", err)
+		return nil, false
+	}
+	return u, true
+}
+
+// postedBy is signedIn for a form: it also reads the form and refuses it
+// without the session's CSRF token, whatever the cookie's SameSite.
+func (s *Server) postedBy(w http.ResponseWriter, r *http.Request) (*appUser, bool) {
+	u, ok := s.signedIn(w, r)
+	if !ok {
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, appFormLimit)
+	if err := r.ParseForm(); err != nil {
+		s.renderMessage(w, http.StatusBadRequest, "The form could not be read", "Go back to the Security page and try again.")
+		return nil, false
+	}
+	if tokens := r.PostForm["csrf_token"]; len(tokens) != 1 || subtle.ConstantTimeCompare([]byte(tokens[0]), []byte(u.csrf)) != 1 {
+		s.renderMessage(w, http.StatusForbidden, "The form was refused",
+			"It did not come from this session's Security page. Reload the page and try again.")
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *Server) appSignOut(w http.ResponseWriter, r *http.Request, _ *exchange, _ string) {
+	if _, ok := s.postedBy(w, r); !ok {
+		return
+	}
+	c, _ := r.Cookie(sessionCookie) // postedBy found it
+	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM app_sessions WHERE id_hash = ?`, hashSecret(c.Value)); err != nil {
+		s.renderFault(w, r, "end session", err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/app/", MaxAge: -1, HttpOnly: true, //nolint:gosec // G124: as at sign-in
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	s.renderMessage(w, http.StatusOK, "Signed out", "Sign in again with a new sign-in link.")
+}
+
+// keyRow is a key as the page shows it.
+type keyRow struct {
+	ID, Name, Hint, Status            string
+	Created, CreatedBy, Expires, Used string
+	Secret                            string
+}
+
+func newKeyRow(v keyView) keyRow {
+	return keyRow{ID: v.ID, Name: v.Name, Hint: v.SecretHint, Status: v.Status,
+		Created: pageTime(&v.CreatedAt, ""), CreatedBy: v.CreatedBy.Name,
+		Expires: pageTime(v.ExpiresAt, "Never"), Used: pageTime(v.LastUsedAt, "Never"), Secret: v.Secret}
+}
+
+// pageTime shows an API time to the minute, in UTC like the API.
+func pageTime(rfc3339 *string, none string) string {
+	if rfc3339 == nil {
+		return none
+	}
+	t, err := time.Parse(time.RFC3339Nano, *rfc3339)
+	if err != nil {
+		return *rfc3339
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// securityView is what the Security page shows.
+type securityView struct {
+	Member, Role, Organization, Plan string
+	CSRF                             string
+	// Refusal says why the member cannot manage keys; the page then shows
+	// no keys and no form.
+	Refusal      string
+	NeedsUpgrade bool
+	Keys         []keyRow
+	Created      *keyRow
+	Revoked      *keyRow
+	Error        string
+	Name         string
+	ExpiresOn    string
+}
+
+func (u *appUser) view() securityView {
+	v := securityView{Member: u.memberName, Role: string(u.role), Organization: u.orgName, Plan: string(u.plan),
+		CSRF: u.csrf}
+	switch e := mayManageKeys(&u.principal); e {
+	case nil:
+	case errPlanUpgradeRequired:
+		v.Refusal, v.NeedsUpgrade = "API keys need the Coach plan or higher. "+u.orgName+" is on the Free plan.", true
+	default:
+		v.Refusal = "Only the head coach of " + u.orgName + " can create, list and revoke API keys. You are signed in as a " +
+			roleName(u.role) + "."
+	}
+	return v
+}
+
+func roleName(r Role) string {
+	switch r {
+	case RoleHeadCoach:
+		return "head coach"
+	case RoleCoach:
+		return "coach"
+	}
+	return "athlete"
+}
+
+func (s *Server) appSecurity(w http.ResponseWriter, r *http.Request, _ *exchange, _ string) {
+	u, ok := s.signedIn(w, r)
+	if !ok {
+		return
+	}
+	v := u.view()
+	if id := r.URL.Query().Get("revoked"); id != "" && v.Refusal == "" && validKeyID(id) {
+		k, err := scanKey(s.st.getKey.QueryRowContext(r.Context(), id, u.orgID))
+		if err == nil {
+			row := newKeyRow(k.view(u.now))
+			v.Revoked = &row
+		}
+	}
+	status := http.StatusOK
+	if v.Refusal != "" {
+		status = http.StatusForbidden
+	}
+	s.renderSecurity(w, r, u, status, v)
+}
+
+// appCreateKey creates a key as POST /v1/api-keys would for the member, and
+// shows its secret in this answer only: nothing later can show it again.
+func (s *Server) appCreateKey(w http.ResponseWriter, r *http.Request, _ *exchange, _ string) {
+	u, ok := s.postedBy(w, r)
+	if !ok {
+		return
+	}
+	v := u.view()
+	if v.Refusal != "" {
+		s.renderSecurity(w, r, u, http.StatusForbidden, v)
+		return
+	}
+	v.Name, v.ExpiresOn = r.PostForm.Get("name"), r.PostForm.Get("expires_on")
+	in, e := formInput(v.Name, v.ExpiresOn, u.now)
+	if e != nil {
+		v.Error = e.message
+		s.renderSecurity(w, r, u, http.StatusBadRequest, v)
+		return
+	}
+	res, err := s.create(r.Context(), &u.principal, "", in)
+	if err != nil {
+		s.renderFault(w, r, "create key", err)
+		return
+	}
+	row := newKeyRow(res.view)
+	v.Created, v.Name, v.ExpiresOn = &row, "", ""
+	s.renderSecurity(w, r, u, http.StatusCreated, v)
+}
+
+// formInput reads the form's name and expiration date (a day, from its
+// first instant in UTC) under the API's rules.
+func formInput(name, expiresOn string, now time.Time) (createInput, *apiError) {
+	var expiresAt *time.Time
+	if expiresOn != "" {
+		t, err := time.Parse(time.DateOnly, expiresOn)
+		if err != nil {
+			return createInput{}, errInvalid("expires_at", "The expiration date must be a date such as 2027-01-31.")
+		}
+		expiresAt = &t
+	}
+	in, e := newCreateInput(name, expiresAt, now)
+	if e != nil && e.param == "expires_at" {
+		e = errInvalid("expires_at", "The expiration date must be after "+now.Format(time.DateOnly)+
+			", the sandbox's date: a key expires at the start of its expiration date, in UTC.")
+	}
+	return in, e
+}
+
+// appKey reads the key of the page's URL, answering when it cannot.
+func (s *Server) appKey(w http.ResponseWriter, r *http.Request, u *appUser, id string) (*keyRecord, bool) {
+	if v := u.view(); v.Refusal != "" {
+		s.renderSecurity(w, r, u, http.StatusForbidden, v)
+		return nil, false
+	}
+	if !validKeyID(id) {
+		s.renderNoKey(w)
+		return nil, false
+	}
+	k, err := scanKey(s.st.getKey.QueryRowContext(r.Context(), id, u.orgID))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		s.renderNoKey(w)
+		return nil, false
+	case err != nil:
+		s.renderFault(w, r, "read key", err)
+		return nil, false
+	}
+	return k, true
+}
+
+func (s *Server) appConfirmRevoke(w http.ResponseWriter, r *http.Request, _ *exchange, id string) {
+	u, ok := s.signedIn(w, r)
+	if !ok {
+		return
+	}
+	k, ok := s.appKey(w, r, u, id)
+	if !ok {
+		return
+	}
+	s.render(w, http.StatusOK, "confirm.html", struct {
+		Key  keyRow
+		CSRF string
+	}{newKeyRow(k.view(u.now)), u.csrf})
+}
+
+// appRevokeKey revokes as DELETE /v1/api-keys/{id} would, then sends the
+// browser back to the list, so that reloading it revokes nothing.
+func (s *Server) appRevokeKey(w http.ResponseWriter, r *http.Request, _ *exchange, id string) {
+	u, ok := s.postedBy(w, r)
+	if !ok {
+		return
+	}
+	if _, ok := s.appKey(w, r, u, id); !ok {
+		return
+	}
+	if _, err := s.revoke(r.Context(), &u.principal, id); err != nil {
+		s.renderFault(w, r, "revoke key", err)
+		return
+	}
+	// appKey found id among the organization's keys, so the target is this page.
+	http.Redirect(w, r, securityPath+"?revoked="+id, http.StatusSeeOther) //nolint:gosec // G710: see above
+}
+
+var staticTypes = map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+func (s *Server) appStatic(w http.ResponseWriter, r *http.Request, _ *exchange, file string) {
+	body, err := webFS.ReadFile("web/static/" + file)
+	if err != nil {
+		s.renderMessage(w, http.StatusNotFound, "Page not found", "There is no such file in the sandbox's app.")
+		return
+	}
+	w.Header().Set("Content-Type", staticTypes[path.Ext(file)])
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(body) //nolint:gosec // G705: an embedded file, not request data
+}
+
+func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, u *appUser, status int, v securityView) {
+	if v.Refusal == "" {
+		keys, err := s.activeKeys(r.Context(), &u.principal)
+		if err != nil {
+			s.renderFault(w, r, "list keys", err)
+			return
+		}
+		for _, k := range keys {
+			v.Keys = append(v.Keys, newKeyRow(k))
+		}
+	}
+	s.render(w, status, "security.html", v)
+}
+
+// activeKeys follows the API's listing to its end.
+func (s *Server) activeKeys(ctx context.Context, p *principal) ([]keyView, error) {
+	after := position{createdAt: math.MinInt64}
+	var keys []keyView
+	for {
+		page, err := s.listPage(ctx, p, after, 100)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, page.Data...)
+		if page.NextCursor == nil {
+			return keys, nil
+		}
+		after, _ = s.decodeCursor(p.orgID, *page.NextCursor)
+	}
+}
+
+func (s *Server) renderSignInNeeded(w http.ResponseWriter) {
+	s.renderMessage(w, http.StatusUnauthorized, "Sign in to the sandbox's app",
+		"Open a sign-in link: each member's app_url in the sandbox's summary, or a new one from POST /_sandbox/members/{id}/sign-in-link with the admin token.")
+}
+
+func (s *Server) renderNoKey(w http.ResponseWriter) {
+	s.renderMessage(w, http.StatusNotFound, "No such API key", "Your organization has no API key with this id.")
+}
+
+// renderFault logs a server fault, never with request data, and says so.
+func (s *Server) renderFault(w http.ResponseWriter, r *http.Request, op string, err error) {
+	_ = s.internal(r, op, err)
+	s.renderMessage(w, http.StatusInternalServerError, "Something went wrong", "The sandbox logged the error.")
+}
+
+func (s *Server) renderMessage(w http.ResponseWriter, status int, title, text string) {
+	s.render(w, status, "message.html", struct{ Title, Text string }{title, text})
+}
+
+// render writes a whole page or, if the template fails, none of it.
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := appTemplates.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("render "+name, "error", err)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// purgeApp deletes expired sign-in links and sessions.
+func (s *Server) purgeApp(ctx context.Context, now time.Time) {
+	for _, q := range []string{`DELETE FROM sign_in_links WHERE expires_at <= ?`, `DELETE FROM app_sessions WHERE expires_at <= ?`} {
+		if _, err := s.db.ExecContext(ctx, q, now.Unix()); err != nil {
+			s.log.Error("purge app sessions", "error", err)
+		}
+	}
+}

@@ -1,0 +1,442 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
+	"github.com/astral/terraform-provider-astral/internal/sandbox/sandboxtest"
+)
+
+const securityPage = "/app/settings/security"
+
+var (
+	csrfPattern      = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	shownSecret      = regexp.MustCompile(`<code id="new-secret">(astral_live_[A-Za-z0-9]{32})</code>`)
+	signInLinkSuffix = regexp.MustCompile(`^/app/sign-in/[A-Za-z0-9_-]{43}$`)
+)
+
+// browser is a member's browser: a cookie jar that follows redirects.
+type browser struct {
+	t    testing.TB
+	base string
+	c    *http.Client
+}
+
+func newBrowser(t testing.TB, base string) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar}}
+}
+
+// signIn opens a new sign-in link of the member in a new browser.
+func signIn(t testing.TB, env *sandboxtest.Env, memberID string) *browser {
+	t.Helper()
+	b := newBrowser(t, env.URL)
+	r := b.open(http.MethodGet, env.SignInURL(t, memberID), nil)
+	if r.status != http.StatusOK && r.status != http.StatusForbidden {
+		t.Fatalf("sign in: status %d: %s", r.status, r.body)
+	}
+	return b
+}
+
+func (b *browser) open(method, u string, form url.Values) *response {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, u, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+func (b *browser) get(path string) *response { return b.open(http.MethodGet, b.base+path, nil) }
+
+func (b *browser) post(path string, form url.Values) *response {
+	return b.open(http.MethodPost, b.base+path, form)
+}
+
+// csrf is the token of the page's forms.
+func (b *browser) csrf() string {
+	b.t.Helper()
+	m := csrfPattern.FindSubmatch(b.get(securityPage).body)
+	if m == nil {
+		b.t.Fatal("the Security page has no CSRF token")
+	}
+	return string(m[1])
+}
+
+// create submits the New API key form.
+func (b *browser) create(name, expiresOn string) *response {
+	return b.post(securityPage, url.Values{"csrf_token": {b.csrf()}, "name": {name}, "expires_on": {expiresOn}})
+}
+
+func expectPage(t testing.TB, r *response, status int, wants ...string) {
+	t.Helper()
+	expectStatus(t, r, status)
+	for _, w := range wants {
+		if !bytes.Contains(r.body, []byte(w)) {
+			t.Errorf("the page does not say %q:\n%s", w, r.body)
+		}
+	}
+}
+
+func TestAppSignIn(t *testing.T) {
+	clock := newFakeClock()
+	env := sandboxtest.Start(t, withClock(clock))
+	head := env.Org.Member(sandbox.RoleHeadCoach)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	t.Run("a link sets a strict, HttpOnly, expiring session cookie and opens the Security page", func(t *testing.T) {
+		link := env.SignInURL(t, head.ID)
+		if !signInLinkSuffix.MatchString(strings.TrimPrefix(link, env.URL)) {
+			t.Fatalf("link %s", link)
+		}
+		resp, err := noRedirect.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != securityPage {
+			t.Fatalf("status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		cookies := resp.Cookies()
+		if len(cookies) != 1 {
+			t.Fatalf("cookies %v", cookies)
+		}
+		c := cookies[0]
+		if c.Name != "astral_session" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.MaxAge != 12*3600 || c.Path != "/app/" {
+			t.Errorf("cookie %s", c.String())
+		}
+	})
+	t.Run("a link works once", func(t *testing.T) {
+		link := env.SignInURL(t, head.ID)
+		b := newBrowser(t, env.URL)
+		expectPage(t, b.open(http.MethodGet, link, nil), http.StatusOK, "API keys", "Dana Ortiz")
+		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, link, nil), http.StatusUnauthorized, "does not work")
+	})
+	t.Run("a link expires after 15 minutes of the sandbox's clock", func(t *testing.T) {
+		link := env.SignInURL(t, head.ID)
+		clock.Advance(15 * time.Minute)
+		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, link, nil), http.StatusUnauthorized, "does not work")
+	})
+	t.Run("a session ends after 12 hours of the sandbox's clock", func(t *testing.T) {
+		b := signIn(t, env, head.ID)
+		clock.Advance(12*time.Hour - time.Second)
+		expectPage(t, b.get(securityPage), http.StatusOK, "API keys")
+		clock.Advance(time.Second)
+		expectPage(t, b.get(securityPage), http.StatusUnauthorized, "Sign in")
+	})
+	t.Run("without a session the page asks for a sign-in link", func(t *testing.T) {
+		b := newBrowser(t, env.URL)
+		expectPage(t, b.get(securityPage), http.StatusUnauthorized, "Sign in", "/_sandbox/members/{id}/sign-in-link")
+		expectPage(t, b.post(securityPage, url.Values{"name": {"x"}}), http.StatusUnauthorized, "Sign in")
+	})
+	t.Run("signing out ends the session", func(t *testing.T) {
+		b := signIn(t, env, head.ID)
+		expectPage(t, b.post("/app/sign-out", url.Values{"csrf_token": {b.csrf()}}), http.StatusOK, "Signed out")
+		expectPage(t, b.get(securityPage), http.StatusUnauthorized, "Sign in")
+	})
+	t.Run("the admin surface mints a link for any member", func(t *testing.T) {
+		path := "/_sandbox/members/" + head.ID + "/sign-in-link"
+		expectStatus(t, do(t, env.URL, request{method: http.MethodPost, path: path, auth: bearer(env.HeadCoachKey)}), http.StatusUnauthorized)
+		expectStatus(t, do(t, env.URL, request{method: http.MethodPost, path: "/_sandbox/members/mem_nobody/sign-in-link",
+			auth: bearer(env.Server.AdminToken())}), http.StatusNotFound)
+		r := do(t, env.URL, request{method: http.MethodPost, path: path, auth: bearer(env.Server.AdminToken())})
+		expectStatus(t, r, http.StatusCreated)
+		var v struct {
+			MemberID  string `json:"member_id"`
+			AppURL    string `json:"app_url"`
+			ExpiresAt string `json:"expires_at"`
+		}
+		if err := json.Unmarshal(r.body, &v); err != nil {
+			t.Fatal(err)
+		}
+		if want := clock.Now().Add(15 * time.Minute).Format(time.RFC3339); v.MemberID != head.ID || v.ExpiresAt != want ||
+			!signInLinkSuffix.MatchString(strings.TrimPrefix(v.AppURL, env.URL)) {
+			t.Errorf("%s, want expires_at %s", r.body, want)
+		}
+		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, v.AppURL, nil), http.StatusOK, "Dana Ortiz")
+	})
+	t.Run("a new organization's members come with links", func(t *testing.T) {
+		r := do(t, env.URL, request{method: http.MethodPost, path: "/_sandbox/organizations", auth: bearer(env.Server.AdminToken()),
+			body: `{"name":"Linked Club","plan":"team"}`})
+		expectStatus(t, r, http.StatusCreated)
+		var org sandbox.Organization
+		if err := json.Unmarshal(r.body, &org); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range org.Members {
+			if !signInLinkSuffix.MatchString(strings.TrimPrefix(m.AppURL, env.URL)) {
+				t.Errorf("%s's app_url %q", m.Role, m.AppURL)
+			}
+		}
+		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, org.Members[0].AppURL, nil), http.StatusOK, "Linked Club")
+	})
+}
+
+func TestAppHeaders(t *testing.T) {
+	env := sandboxtest.Start(t)
+	b := signIn(t, env, env.Org.Member(sandbox.RoleHeadCoach).ID)
+	for name, r := range map[string]*response{
+		"the page":              b.get(securityPage),
+		"the page of a new key": b.create("headers", ""),
+		"an unknown page":       b.get("/app/nowhere"),
+		"a refused form":        b.post(securityPage, url.Values{"name": {"x"}}),
+		"a page signed out":     newBrowser(t, env.URL).get(securityPage),
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := r.header
+			csp := h.Get("Content-Security-Policy")
+			for _, want := range []string{"default-src 'none'", "script-src 'self'", "form-action 'self'", "frame-ancestors 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+				}
+			}
+			if strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("Content-Security-Policy %q allows inline code", csp)
+			}
+			for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+				"Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8"} {
+				if got := h.Get(k); got != want {
+					t.Errorf("%s %q, want %q", k, got, want)
+				}
+			}
+			if bytes.Contains(r.body, []byte("<script>")) {
+				t.Error("the page has inline script")
+			}
+		})
+	}
+	t.Run("the copy button's script is a file of its own", func(t *testing.T) {
+		r := b.get("/app/static/app.js")
+		expectPage(t, r, http.StatusOK, "navigator.clipboard")
+		if got := r.header.Get("Content-Type"); got != "text/javascript; charset=utf-8" {
+			t.Errorf("Content-Type %q", got)
+		}
+	})
+	t.Run("the app does not count in the API's stats", func(t *testing.T) {
+		st := env.Server.Stats()
+		if len(st.Requests) != 0 || len(st.Responses) != 0 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}
+
+func TestAppCreateAndRevoke(t *testing.T) {
+	clock := newFakeClock()
+	env := sandboxtest.Start(t, withClock(clock))
+	b := signIn(t, env, env.Org.Member(sandbox.RoleHeadCoach).ID)
+
+	r := b.create("Roster sync script", "2027-02-23")
+	expectPage(t, r, http.StatusCreated, "Roster sync script", "will not be shown again")
+	m := shownSecret.FindSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("no secret on the page:\n%s", r.body)
+	}
+	secret := string(m[1])
+	t.Run("the secret authenticates against the API", func(t *testing.T) {
+		me := do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(secret)})
+		expectStatus(t, me, http.StatusOK)
+		var id struct {
+			APIKey keyObject `json:"api_key"`
+		}
+		if err := json.Unmarshal(me.body, &id); err != nil {
+			t.Fatal(err)
+		}
+		k := id.APIKey
+		if k.Name != "Roster sync script" || k.ExpiresAt == nil || *k.ExpiresAt != "2027-02-23T00:00:00Z" ||
+			k.CreatedBy.Name != "Dana Ortiz" || k.SecretHint != secret[len(secret)-4:] {
+			t.Errorf("key %+v", k)
+		}
+	})
+	var id string
+	for _, k := range listAll(t, env.URL, env.HeadCoachKey, 100) {
+		if k.Name == "Roster sync script" {
+			id = k.ID
+		}
+	}
+	if id == "" {
+		t.Fatal("the API does not list the key made in the page")
+	}
+	t.Run("the page lists it, and never shows the secret again", func(t *testing.T) {
+		page := b.get(securityPage)
+		expectPage(t, page, http.StatusOK, `data-key-id="`+id+`"`, "2027-02-23 00:00 UTC", "…"+secret[len(secret)-4:])
+		if bytes.Contains(page.body, []byte(secret)) || bytes.Contains(page.body, []byte("new-secret")) {
+			t.Error("a later page shows the secret")
+		}
+	})
+	t.Run("names are shown as text", func(t *testing.T) {
+		page := b.create(`<script>alert(1)</script>`, "")
+		expectPage(t, page, http.StatusCreated, "&lt;script&gt;alert(1)&lt;/script&gt;")
+		if bytes.Contains(page.body, []byte("<script>alert")) {
+			t.Error("the name is not escaped")
+		}
+	})
+	t.Run("the API's rules refuse a bad name or date", func(t *testing.T) {
+		before := len(listAll(t, env.URL, env.HeadCoachKey, 100))
+		expectPage(t, b.create("   ", ""), http.StatusBadRequest, "name must not be empty or only white space")
+		expectPage(t, b.create(strings.Repeat("n", 101), ""), http.StatusBadRequest, "at most 100 characters")
+		expectPage(t, b.create("ok", "2026-11-25"), http.StatusBadRequest, "must be after 2026-11-25")
+		expectPage(t, b.create("ok", "tomorrow"), http.StatusBadRequest, "a date such as")
+		if after := len(listAll(t, env.URL, env.HeadCoachKey, 100)); after != before {
+			t.Errorf("%d keys, was %d", after, before)
+		}
+		expectPage(t, b.create("ok", "2026-11-26"), http.StatusCreated, "will not be shown again")
+	})
+	t.Run("revoking in the page revokes in the API", func(t *testing.T) {
+		expectPage(t, b.get(securityPage+"/keys/"+id+"/revoke"), http.StatusOK, "Revoke “Roster sync script”?")
+		page := b.post(securityPage+"/keys/"+id+"/revoke", url.Values{"csrf_token": {b.csrf()}})
+		expectPage(t, page, http.StatusOK, "is revoked")
+		if bytes.Contains(page.body, []byte(`data-key-id="`+id+`"`)) {
+			t.Error("the list still shows the revoked key")
+		}
+		r := do(t, env.URL, request{method: http.MethodGet, path: "/v1/api-keys/" + id, auth: bearer(env.HeadCoachKey)})
+		expectStatus(t, r, http.StatusOK)
+		if k := r.key(t); k.Status != "revoked" || k.RevokedAt == nil {
+			t.Errorf("key %+v", k)
+		}
+		expectStatus(t, do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(secret)}), http.StatusUnauthorized)
+	})
+	t.Run("another organization's key or a malformed id is not found", func(t *testing.T) {
+		other, err := env.Server.CreateOrganization(context.Background(), "Other Club", sandbox.PlanCoach)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{other.Members[0].APIKeyID, "key_nope"} {
+			expectStatus(t, b.get(securityPage+"/keys/"+k+"/revoke"), http.StatusNotFound)
+			expectStatus(t, b.post(securityPage+"/keys/"+k+"/revoke", url.Values{"csrf_token": {b.csrf()}}), http.StatusNotFound)
+		}
+		expectStatus(t, do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(other.Members[0].APIKey)}), http.StatusOK)
+	})
+}
+
+func TestAppCSRF(t *testing.T) {
+	env := sandboxtest.Start(t)
+	head := env.Org.Member(sandbox.RoleHeadCoach)
+	b := signIn(t, env, head.ID)
+	other := signIn(t, env, head.ID)
+	before := len(listAll(t, env.URL, env.HeadCoachKey, 100))
+	for name, token := range map[string][]string{
+		"without a token":              nil,
+		"with an empty token":          {""},
+		"with another session's token": {other.csrf()},
+		"with a token twice":           {b.csrf(), b.csrf()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			form := url.Values{"name": {"forged"}}
+			if token != nil {
+				form["csrf_token"] = token
+			}
+			expectPage(t, b.post(securityPage, form), http.StatusForbidden, "The form was refused")
+			expectPage(t, b.post(securityPage+"/keys/"+head.APIKeyID+"/revoke", form), http.StatusForbidden, "The form was refused")
+			expectPage(t, b.post("/app/sign-out", form), http.StatusForbidden, "The form was refused")
+		})
+	}
+	if after := len(listAll(t, env.URL, env.HeadCoachKey, 100)); after != before {
+		t.Errorf("%d keys, was %d: a forged form changed something", after, before)
+	}
+}
+
+func TestAppRoleAndPlan(t *testing.T) {
+	env := sandboxtest.Start(t)
+	ctx := context.Background()
+	before := len(listAll(t, env.URL, env.HeadCoachKey, 100))
+	for _, role := range []sandbox.Role{sandbox.RoleCoach, sandbox.RoleAthlete} {
+		t.Run(string(role)+" sees why they cannot manage keys", func(t *testing.T) {
+			m := env.Org.Member(role)
+			b := signIn(t, env, m.ID)
+			page := b.get(securityPage)
+			expectPage(t, page, http.StatusForbidden, "Only the head coach of Test Rowing Club", m.Name)
+			if bytes.Contains(page.body, []byte(`id="keys"`)) || bytes.Contains(page.body, []byte(`id="new-key"`)) {
+				t.Error("the page shows the keys or the form")
+			}
+			expectPage(t, b.create("not mine", ""), http.StatusForbidden, "Only the head coach")
+			expectStatus(t, b.get(securityPage+"/keys/"+m.APIKeyID+"/revoke"), http.StatusForbidden)
+			expectStatus(t, b.post(securityPage+"/keys/"+m.APIKeyID+"/revoke", url.Values{"csrf_token": {b.csrf()}}), http.StatusForbidden)
+		})
+	}
+	if after := len(listAll(t, env.URL, env.HeadCoachKey, 100)); after != before {
+		t.Errorf("%d keys, was %d", after, before)
+	}
+	t.Run("the role is read at every request", func(t *testing.T) {
+		coach := env.Org.Member(sandbox.RoleCoach)
+		b := signIn(t, env, coach.ID)
+		if err := env.Server.SetRole(ctx, coach.ID, sandbox.RoleHeadCoach); err != nil {
+			t.Fatal(err)
+		}
+		expectPage(t, b.get(securityPage), http.StatusOK, `id="new-key"`)
+	})
+	t.Run("a free organization sees that the Coach plan is needed, before the role", func(t *testing.T) {
+		if err := env.Server.SetPlan(ctx, env.Org.ID, sandbox.PlanFree); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range env.Org.Members {
+			b := signIn(t, env, m.ID)
+			expectPage(t, b.get(securityPage), http.StatusForbidden, "need the Coach plan", "Free plan")
+			expectPage(t, b.create("free", ""), http.StatusForbidden, "need the Coach plan")
+		}
+	})
+}
+
+func TestAppLogsHoldNoSecret(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	env := sandboxtest.Start(t, func(o *sandbox.Options) { o.Logger = logger })
+	head := env.Org.Member(sandbox.RoleHeadCoach)
+	link := env.SignInURL(t, head.ID)
+	token := link[strings.LastIndex(link, "/")+1:]
+	b := newBrowser(t, env.URL)
+	b.open(http.MethodGet, link, nil)
+	b.open(http.MethodGet, link, nil)
+	created := b.create("logged", "")
+	secret := string(shownSecret.FindSubmatch(created.body)[1])
+	b.get(securityPage + "/keys/" + head.APIKeyID + "/revoke")
+	b.post(securityPage+"/keys/"+head.APIKeyID+"/revoke", url.Values{"csrf_token": {b.csrf()}})
+	b.post(securityPage, url.Values{"name": {"forged"}})
+	u, _ := url.Parse(env.URL + securityPage)
+	session := b.c.Jar.Cookies(u)
+	if len(session) != 1 {
+		t.Fatalf("cookies %v", session)
+	}
+	for _, bad := range []string{token, secret, session[0].Value, b.csrf(), "astral_live_", "/app/sign-in/" + token[:8]} {
+		if strings.Contains(logs.String(), bad) {
+			t.Errorf("the logs hold %q", bad)
+		}
+	}
+	if !strings.Contains(logs.String(), `"route":"/app/sign-in/{token}"`) {
+		t.Errorf("no log line names the sign-in route:\n%s", logs.String())
+	}
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
