@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,6 +29,7 @@ import (
 var (
 	_ provider.Provider                       = (*astralProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*astralProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*astralProvider)(nil)
 )
 
 // Environment variables read when the configuration leaves an argument out.
@@ -278,5 +280,11 @@ func (p *astralProvider) DataSources(_ context.Context) []func() datasource.Data
 func (p *astralProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		newEphemeralAPIKey,
+	}
+}
+
+func (p *astralProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		newDecryptSecretFunction,
 	}
 }

@@ -7,17 +7,21 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
@@ -29,6 +33,7 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*apiKeyResource)(nil)
 	_ resource.ResourceWithImportState    = (*apiKeyResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*apiKeyResource)(nil)
+	_ resource.ResourceWithIdentity       = (*apiKeyResource)(nil)
 )
 
 type apiKeyResource struct {
@@ -43,6 +48,8 @@ type apiKeyResourceModel struct {
 	RotateWhenChanged types.Map    `tfsdk:"rotate_when_changed"`
 	RevokeOnDestroy   types.Bool   `tfsdk:"revoke_on_destroy"`
 	IdempotencyKey    types.String `tfsdk:"idempotency_key"`
+	SecretRecipients  types.List   `tfsdk:"secret_recipients"`
+	EncryptedSecret   types.String `tfsdk:"encrypted_secret"`
 }
 
 func newAPIKeyResource() resource.Resource {
@@ -133,6 +140,21 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
 			},
+			"secret_recipients": schema.ListAttribute{
+				MarkdownDescription: "Public keys to encrypt the secret to, so that the state never holds it in clear text: each is " + recipientForms + ". " +
+					"With it, the apply that creates the key encrypts the secret to every recipient into `encrypted_secret` and leaves `secret` null; " +
+					"the plaintext reaches neither the state, nor the plan, nor a log. Decrypt it with `age -d -i <identity>` " +
+					"or with the `provider::astral::decrypt_secret` function. " +
+					"Changing the list (adding, removing or changing a recipient, or setting or removing the argument) replaces the key: " +
+					"the secret is gone once created, so it cannot be encrypted again.",
+				Optional:    true,
+				ElementType: types.StringType,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.ValueStringsAre(recipientValidator{}),
+				},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+			},
 
 			// Computed.
 			"ready_for_rotation": schema.BoolAttribute{
@@ -154,7 +176,17 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"secret": schema.StringAttribute{
 				MarkdownDescription: "The key's secret (`astral_live_…`), to send as `Authorization: Bearer <secret>`. " +
-					"The API shows it only once: it is known only to the apply that creates the key, and null after an import.",
+					"The API shows it only once: it is known only to the apply that creates the key, and null after an import. " +
+					"Null with `secret_recipients`, whose `encrypted_secret` holds it instead.",
+				Computed:      true,
+				Sensitive:     true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"encrypted_secret": schema.StringAttribute{
+				MarkdownDescription: "With `secret_recipients`, the key's secret encrypted to each recipient, as ASCII-armored age " +
+					"(`-----BEGIN AGE ENCRYPTED FILE-----`); null without it, and after an import. " +
+					"Marked sensitive although only an identity can open it: so is whatever Terraform derives from it, " +
+					"such as the result of `provider::astral::decrypt_secret`, even with an identity that is not.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -280,6 +312,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
 		// Only a create that gets no answer sets it (see keepPendingCreate).
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("idempotency_key"), types.StringNull())...)
+		planSecretAttributes(ctx, req.Plan, &resp.Plan, &resp.Diagnostics)
 		return
 	}
 
@@ -339,6 +372,9 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	if expiresAt := rotationExpiry(ctx, plan.Rotation, now, &resp.Diagnostics); expiresAt != nil {
 		opts.ExpiresAt = expiresAt
 	}
+	// Before the create: a recipient known only now must not fail once the
+	// key exists, with a secret that nothing could then hold.
+	recipients := secretRecipientsOf(ctx, plan.SecretRecipients, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -351,6 +387,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
 		var connErr *astral.ConnectionError
 		if errors.As(err, &connErr) {
+			plan.EncryptedSecret = types.StringNull()
 			r.keepPendingCreate(ctx, newPendingCreate(opts, now).placeholder(plan), resp)
 		}
 		return
@@ -360,13 +397,18 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 
 	// The secret exists nowhere else: it goes into the state before anything
 	// else can fail, so that an error below still leaves a key Terraform knows.
+	// With recipients, only its encryption does; should that fail, the key
+	// is left tainted, to be revoked and replaced by the next apply.
+	secret, encrypted := sealSecret(key.Secret, recipients, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), key.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), key.Secret)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), secret)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("encrypted_secret"), encrypted)...)
 
 	plan.setFrom(key)
-	plan.Secret = types.StringValue(key.Secret)
+	plan.Secret, plan.EncryptedSecret = secret, encrypted
 	plan.ReadyForRotation = types.BoolValue(false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.apiKeyModel)...)
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -382,7 +424,11 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
+	// The identity read from the state stands when the key leaves it: the
+	// framework wants one after every read, and older CLIs send none.
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.apiKeyModel)...)
 	if pending := pendingCreateOf(state); pending != nil {
+		r.setPlaceholderIdentity(ctx, resp)
 		// A refresh sends only reads: the apply settles the create (see Delete).
 		resp.Diagnostics.AddWarning("API key creation not confirmed",
 			fmt.Sprintf("An apply at %s sent the creation of the API key %q but got no answer, so the API may or may not have created it. "+
@@ -456,6 +502,7 @@ func (r *apiKeyResource) setState(ctx context.Context, state apiKeyResourceModel
 		state.RevokeOnDestroy = types.BoolValue(true)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.apiKeyModel)...)
 }
 
 // keepPendingCreate saves a tainted placeholder for a key whose create got
@@ -481,6 +528,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.apiKeyModel)...)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -556,17 +604,81 @@ func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral
 			pending.AttemptedAt.Format(time.RFC3339), key.Name, made))
 }
 
+// ImportState takes a key's id, from terraform import or an import block's
+// id, or a key's identity, from an import block's identity (Terraform
+// 1.12+); the next read fills in the rest.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := astral.ValidateKeyID(req.ID); err != nil {
+	imported := apiKeyIdentityModel{ID: types.StringValue(req.ID), OrganizationID: types.StringNull()}
+	if req.ID == "" && req.Identity != nil {
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &imported)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	id := imported.ID.ValueString()
+	if err := astral.ValidateKeyID(id); err != nil {
 		resp.Diagnostics.AddError("Invalid API key ID",
 			"The import ID must be the ID of an API key: "+validationReason(err)+". "+
 				"The Astral app shows a key's ID in Settings → Security, and the astral_api_keys data source lists them.")
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	// An organization named by the identity is checked by the next read:
+	// a key of another organization is refused, never taken for gone.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("organization_id"), imported.OrganizationID)...)
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, apiKeyIdentityModel{ID: types.StringValue(id), OrganizationID: imported.OrganizationID})...)
+	}
 	resp.Diagnostics.AddWarning("API key secret not imported",
-		"The API shows a key's secret only when the key is created, so the imported "+req.ID+" has a null secret. "+
+		"The API shows a key's secret only when the key is created, so the imported "+id+" has a null secret. "+
 			"Whatever uses the secret must keep getting it from where it is stored today; to have Terraform hold a secret, replace the key.")
+}
+
+// apiKeyIdentityModel is the resource identity of a key (Terraform 1.12+):
+// its id, and the organization it belongs to.
+type apiKeyIdentityModel struct {
+	ID             types.String `tfsdk:"id"`
+	OrganizationID types.String `tfsdk:"organization_id"`
+}
+
+func (r *apiKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				Description:       "The key's identifier, such as key_01JD3X8Z6W4Q9T2B7N5M1K0C3R.",
+				RequiredForImport: true,
+			},
+			"organization_id": identityschema.StringAttribute{
+				Description:       "The organization the key belongs to. Optional on import: given, a key of another organization is refused.",
+				OptionalForImport: true,
+			},
+		},
+	}
+}
+
+// setPlaceholderIdentity gives a placeholder, which has no key id yet, the
+// identity of its organization: the provider's.
+func (r *apiKeyResource) setPlaceholderIdentity(ctx context.Context, resp *resource.ReadResponse) {
+	if resp.Identity == nil {
+		return
+	}
+	caller, err := r.data.callerIdentity(ctx)
+	if err != nil {
+		resp.Diagnostics.Append(clientErrorDiagnostic("Could not tell the organization of the provider's API key", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, apiKeyIdentityModel{ID: types.StringNull(), OrganizationID: types.StringValue(caller.Organization.ID)})...)
+}
+
+// setIdentity writes the identity of key on every create, read and update,
+// whether or not the CLI sent one: older CLIs send none, and an identity
+// missing after an update fails the apply on newer ones. A placeholder,
+// which has no id yet, has none.
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, key apiKeyModel) diag.Diagnostics {
+	if identity == nil || key.ID.IsNull() || key.ID.IsUnknown() {
+		return nil
+	}
+	return identity.Set(ctx, apiKeyIdentityModel{ID: key.ID, OrganizationID: key.OrganizationID})
 }
 
 // attributeGetter is tfsdk.Config, tfsdk.Plan or tfsdk.State.

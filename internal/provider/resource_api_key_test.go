@@ -461,6 +461,7 @@ func stored(t *testing.T, name string, expiresAt *time.Time) *apiKeyResourceMode
 	m.ReadyForRotation = types.BoolValue(false)
 	m.RotateWhenChanged = types.MapNull(types.StringType)
 	m.RevokeOnDestroy = types.BoolValue(true)
+	m.SecretRecipients = types.ListNull(types.StringType)
 	return &m
 }
 
@@ -477,6 +478,7 @@ func planned(expiresAt timestamp) *apiKeyResourceModel {
 		ReadyForRotation:  types.BoolUnknown(),
 		RotateWhenChanged: types.MapNull(types.StringType),
 		RevokeOnDestroy:   types.BoolValue(true),
+		SecretRecipients:  types.ListNull(types.StringType),
 	}
 }
 

@@ -1,0 +1,204 @@
+package provider
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+)
+
+// A key's identity is its id and organization: written by create, read and
+// update, and enough to import the key with an import block.
+func TestAccAPIKey_identity(t *testing.T) {
+	skipUnlessCLI(t, "resource identity")
+	t.Parallel()
+	env := newTestAccEnv(t)
+	expiresAt := env.Server.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	config := env.Config(keyConfig(testKeyPrefix+"identified", expiresAt))
+	identity := statecheck.ExpectIdentity(testKeyAddr, map[string]knownvalue.Check{
+		"id":              knownvalue.StringRegexp(keyIDPattern),
+		"organization_id": knownvalue.StringExact(env.Org.ID),
+	})
+	tfresource.Test(t, env.TestCase(t,
+		tfresource.TestStep{Config: config, ConfigStateChecks: []statecheck.StateCheck{identity}},
+		// An update in place writes the identity too.
+		tfresource.TestStep{
+			Config: env.Config(`
+resource "astral_api_key" "test" {
+  name              = "` + testKeyPrefix + `identified"
+  expires_at        = "` + expiresAt + `"
+  revoke_on_destroy = false
+}
+`),
+			ConfigPlanChecks:  tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionUpdate)}},
+			ConfigStateChecks: []statecheck.StateCheck{identity},
+		},
+		tfresource.TestStep{Config: config, ConfigStateChecks: []statecheck.StateCheck{identity}},
+		tfresource.TestStep{
+			Config:          config,
+			ResourceName:    testKeyAddr,
+			ImportState:     true,
+			ImportStateKind: tfresource.ImportBlockWithResourceIdentity,
+		},
+		tfresource.TestStep{
+			Config:          config,
+			ResourceName:    testKeyAddr,
+			ImportState:     true,
+			ImportStateKind: tfresource.ImportBlockWithID,
+		},
+	))
+}
+
+// terraform plan -generate-config-out writes a configuration for a key made
+// outside Terraform that imports it with nothing else to change.
+func TestAccAPIKey_generatedConfig(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	expiresAt := env.Server.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	outside := env.CreateKey(t, testKeyPrefix+"made in the app", &expiresAt)
+	never := env.CreateKey(t, testKeyPrefix+"made in the app, never expires", nil)
+	for name, key := range map[string]string{"with an expiry": outside.ID, "without an expiry": never.ID} {
+		t.Run(name, func(t *testing.T) {
+			tfresource.Test(t, tfresource.TestCase{
+				ProtoV6ProviderFactories: env.ProviderFactories(),
+				Steps: []tfresource.TestStep{{
+					Config:          env.ProviderBlock(env.HeadCoachKey),
+					ResourceName:    testKeyAddr,
+					ImportState:     true,
+					ImportStateKind: tfresource.ImportBlockWithID,
+					ImportStateId:   key,
+					GenerateConfig:  true,
+				}},
+			})
+		})
+	}
+}
+
+// A key recorded by the provider before keys had an identity or recorded
+// their organization gains both on its next refresh, with no change to plan,
+// on every CLI: older ones send no identity to the refresh and the plan.
+func TestAccAPIKey_stateBeforeIdentity(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	config := env.Config(keyConfig(testKeyPrefix+"recorded before identity", ""))
+	checks := []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(testKeyAddr, at("organization_id"), knownvalue.StringExact(env.Org.ID)),
+	}
+	if cliHas("resource identity") {
+		checks = append(checks, statecheck.ExpectIdentityValue(testKeyAddr, at("organization_id"), knownvalue.StringExact(env.Org.ID)))
+	}
+	// Providers are given step by step: terraform-plugin-testing takes them
+	// from the test case or from its steps, not both.
+	current := env.ProviderFactories()
+	tfresource.Test(t, tfresource.TestCase{
+		CheckDestroy: env.checkKeysRevoked(t),
+		Steps: []tfresource.TestStep{
+			{
+				ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
+					"astral": providerserver.NewProtocol6WithError(&providerBeforeIdentity{New("test")().(*astralProvider)}),
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testKeyAddr, at("organization_id"), knownvalue.Null()),
+				},
+			},
+			{
+				ProtoV6ProviderFactories: current,
+				Config:                   config,
+				ConfigPlanChecks:         tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks:        checks,
+			},
+		},
+	})
+}
+
+// cliHas reports whether the CLI that runs the acceptance tests has
+// feature, one of cliFeatures, for a test that checks more where it can.
+func cliHas(feature string) bool {
+	if acceptanceCLIErr != nil {
+		return false
+	}
+	for _, f := range cliFeatures {
+		if f.name != feature {
+			continue
+		}
+		first := f.terraform
+		if acceptanceCLI.product == "OpenTofu" {
+			first = f.openTofu
+		}
+		return first != "" && !versionBefore(acceptanceCLI.version, first)
+	}
+	return false
+}
+
+// providerBeforeIdentity serves astral_api_key as the provider did before
+// resource identity and organization_id: no identity schema, and no
+// organization in the state.
+type providerBeforeIdentity struct {
+	*astralProvider
+}
+
+func (p *providerBeforeIdentity) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{func() resource.Resource { return &resourceBeforeIdentity{&apiKeyResource{}} }}
+}
+
+type resourceBeforeIdentity struct {
+	r *apiKeyResource
+}
+
+var (
+	_ provider.Provider                   = (*providerBeforeIdentity)(nil)
+	_ resource.ResourceWithConfigure      = (*resourceBeforeIdentity)(nil)
+	_ resource.ResourceWithModifyPlan     = (*resourceBeforeIdentity)(nil)
+	_ resource.ResourceWithValidateConfig = (*resourceBeforeIdentity)(nil)
+)
+
+func (b *resourceBeforeIdentity) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	b.r.Metadata(ctx, req, resp)
+}
+
+func (b *resourceBeforeIdentity) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
+	b.r.Schema(ctx, req, resp)
+}
+
+func (b *resourceBeforeIdentity) Configure(ctx context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	b.r.Configure(ctx, req, resp)
+}
+
+func (b *resourceBeforeIdentity) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	b.r.ValidateConfig(ctx, req, resp)
+}
+
+func (b *resourceBeforeIdentity) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	b.r.ModifyPlan(ctx, req, resp)
+}
+
+func (b *resourceBeforeIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	b.r.Create(ctx, req, resp)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("organization_id"), types.StringNull())...)
+}
+
+func (b *resourceBeforeIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	b.r.Read(ctx, req, resp)
+	if !resp.State.Raw.IsNull() {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("organization_id"), types.StringNull())...)
+	}
+}
+
+func (b *resourceBeforeIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	b.r.Update(ctx, req, resp)
+}
+
+func (b *resourceBeforeIdentity) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	b.r.Delete(ctx, req, resp)
+}
