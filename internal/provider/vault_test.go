@@ -553,3 +553,99 @@ func findPlaintext(t *testing.T, dir, s string) (found []string, searched int) {
 	}
 	return found, searched
 }
+
+// The chain of the Vault guide's last section: a key whose state holds its
+// secret encrypted only, decrypted with an ephemeral identity by
+// provider::astral::decrypt_secret into a write-only argument of
+// vault_kv_secret_v2. Vault gets each new secret, which then authenticates,
+// and no state file, plan file or log of the run, at TRACE, holds it.
+func TestAccVaultWriteOnlyChain(t *testing.T) {
+	skipUnlessCLI(t, "write-only arguments")
+	skipUnlessCLI(t, "provider functions")
+	env := newVaultGuideEnv(t, "astral/roster-sync")
+	ex := guideExample(t, "guides/vault/write-only")
+	const addr, mount, name = "astral_api_key.roster_sync", "astral", "roster-sync"
+
+	logDir, workRoot := t.TempDir(), t.TempDir()
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_LOG_PROVIDER", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", filepath.Join(logDir, "terraform.log"))
+	// The working directories stay, with their state and plan files, for the search below.
+	t.Setenv("TF_ACC_TEMP_DIR", workRoot)
+	t.Setenv("TF_ACC_PERSIST_WORKING_DIR", "1")
+
+	id := newX25519TestIdentity(t)
+	vars := config.Variables{
+		"astral_recipient": config.StringVariable(id.recipient),
+		"astral_identity":  config.StringVariable(id.identity),
+	}
+	// decryptsToVault checks that the state's encrypted_secret, and nothing
+	// else of the state, gives the secret that Vault holds.
+	decryptsToVault := func(got *handedKey) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			attrs := s.RootModule().Resources[addr].Primary.Attributes
+			if attrs["secret"] != "" {
+				return fmt.Errorf("%s has a secret in the state", addr)
+			}
+			ids, err := parseIdentity(id.identity)
+			if err != nil {
+				return err
+			}
+			secret, err := decryptSecret(attrs["encrypted_secret"], ids)
+			if err != nil {
+				return fmt.Errorf("decrypting %s's encrypted_secret: %w", addr, err)
+			}
+			if secret != got.secret {
+				return fmt.Errorf("%s's encrypted_secret is not the secret in Vault (hint %s)", addr, attrs["secret_hint"])
+			}
+			return nil
+		}
+	}
+	var first, second handedKey
+	resource.Test(t, resource.TestCase{
+		CheckDestroy: env.checkKeysRevoked(t),
+		Steps: []resource.TestStep{
+			env.guideStep(ex.workDir(t, nil), resource.TestStep{
+				ConfigVariables: vars,
+				Check: resource.ComposeTestCheckFunc(
+					env.checkHandedToVault(t, addr, mount, name, &first),
+					decryptsToVault(&first),
+				),
+			}),
+			env.guideStep(editedDir(t, ex, map[string]cty.Value{addr + ".name": cty.StringVal("Roster sync script, renamed")}), resource.TestStep{
+				ConfigVariables: vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreateBeforeDestroy),
+					plancheck.ExpectResourceAction("vault_kv_secret_v2.roster_sync", plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					env.checkHandedToVault(t, addr, mount, name, &second),
+					decryptsToVault(&second),
+					env.checkWrittenBeforeRevoked(t, mount, name, &first, &second),
+				),
+			}),
+		},
+	})
+
+	// The search must look where the secrets would be: the key ids are in
+	// the states, the plans and the logs.
+	if found, _ := findPlaintext(t, workRoot, first.id); len(found) == 0 {
+		t.Fatalf("no file under the working directories names %s: the search below would prove nothing", first.id)
+	}
+	if found, _ := findPlaintext(t, logDir, "decrypt_secret"); len(found) == 0 {
+		t.Fatal("the logs do not mention decrypt_secret: they were not captured")
+	}
+	var searched int
+	for _, k := range []handedKey{first, second} {
+		body := strings.TrimPrefix(k.secret, "astral_live_")
+		for _, dir := range []string{workRoot, logDir} {
+			found, n := findPlaintext(t, dir, body)
+			searched += n
+			for _, f := range found {
+				t.Errorf("the secret of %s (hint %s) is in %s", k.id, body[len(body)-4:], f)
+			}
+		}
+	}
+	t.Logf("2 secrets looked for in %d files and plan entries of the run: found %s", searched, map[bool]string{true: "none", false: "some"}[!t.Failed()])
+}
