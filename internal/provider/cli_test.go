@@ -248,11 +248,7 @@ func skipUnlessCLI(t *testing.T, feature string) {
 		if f.name != feature {
 			continue
 		}
-		first := f.terraform
-		if acceptanceCLI.product == "OpenTofu" {
-			first = f.openTofu
-		}
-		if first != "" && !versionBefore(acceptanceCLI.version, first) {
+		if cliHas(feature) {
 			return
 		}
 		need := "Terraform " + f.terraform + "+"
@@ -264,6 +260,25 @@ func skipUnlessCLI(t *testing.T, feature string) {
 		t.Skipf("%s need %s; this run uses %s", feature, need, acceptanceCLI)
 	}
 	t.Fatalf("no feature %q in cliFeatures", feature)
+}
+
+// cliHas reports whether the CLI that runs the acceptance tests has
+// feature, one of cliFeatures, for a test that checks more where it can.
+func cliHas(feature string) bool {
+	if acceptanceCLIErr != nil {
+		return false
+	}
+	for _, f := range cliFeatures {
+		if f.name != feature {
+			continue
+		}
+		first := f.terraform
+		if acceptanceCLI.product == "OpenTofu" {
+			first = f.openTofu
+		}
+		return first != "" && !versionBefore(acceptanceCLI.version, first)
+	}
+	return false
 }
 
 // blockFeatures are the features that a top-level block of a configuration

@@ -122,25 +122,6 @@ func TestAccAPIKey_stateBeforeIdentity(t *testing.T) {
 	})
 }
 
-// cliHas reports whether the CLI that runs the acceptance tests has
-// feature, one of cliFeatures, for a test that checks more where it can.
-func cliHas(feature string) bool {
-	if acceptanceCLIErr != nil {
-		return false
-	}
-	for _, f := range cliFeatures {
-		if f.name != feature {
-			continue
-		}
-		first := f.terraform
-		if acceptanceCLI.product == "OpenTofu" {
-			first = f.openTofu
-		}
-		return first != "" && !versionBefore(acceptanceCLI.version, first)
-	}
-	return false
-}
-
 // providerBeforeIdentity serves astral_api_key as the provider did before
 // resource identity and organization_id: no identity schema, and no
 // organization in the state.
