@@ -1,0 +1,306 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
+	"github.com/astral/terraform-provider-astral/internal/sandbox/sandboxtest"
+)
+
+// chromiumPath finds the browser the browser tests drive, or skips them:
+// `make test` installs Debian's chromium first when it can
+// (scripts/install-chromium.sh).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests do not run with -short")
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no Chromium on PATH (chromium, chromium-browser or google-chrome): scripts/install-chromium.sh installs Debian's chromium as root")
+	return ""
+}
+
+// newChromium starts a headless Chromium for one test and returns the
+// context of its first tab.
+func newChromium(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath(t)), chromedp.WindowSize(1100, 860))
+	if os.Geteuid() == 0 {
+		// Chromium's sandbox refuses to run as root, as CI does.
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// incognito is a new tab with cookies of its own, as another person's browser.
+func incognito(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	// A page that opens a dialog (alert, confirm) ran script it should not.
+	dialogs := chromedp.WithListener(func(ev any) {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			t.Errorf("the page opened a %s dialog: %q", d.Type, d.Message)
+		}
+	})
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(), dialogs)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func bodyText(t *testing.T, ctx context.Context) string { return text(t, ctx, "body") }
+
+// openLink signs a member in by following a sign-in link, as from the
+// sandbox's summary, and returns the status of the page it lands on.
+func openLink(t *testing.T, ctx context.Context, link string) int64 {
+	t.Helper()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Status
+}
+
+func apiKey(t *testing.T, env *sandboxtest.Env, id string) keyObject {
+	t.Helper()
+	r := do(t, env.URL, request{method: http.MethodGet, path: "/v1/api-keys/" + id, auth: bearer(env.HeadCoachKey)})
+	expectStatus(t, r, http.StatusOK)
+	return r.key(t)
+}
+
+func TestBrowserCreateKey(t *testing.T) {
+	browser := newChromium(t)
+	env := sandboxtest.Start(t)
+	tab := incognito(t, browser)
+	if status := openLink(t, tab, env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID)); status != http.StatusOK {
+		t.Fatalf("sign-in: status %d", status)
+	}
+	if got := text(t, tab, "h1"); got != "API keys" {
+		t.Fatalf("heading %q", got)
+	}
+	run(t, tab,
+		chromedp.SendKeys("#name", "Roster sync script"),
+		chromedp.SetValue("#expires_on", "2099-01-31"),
+		chromedp.Click("#create"),
+		chromedp.WaitVisible("#new-secret"),
+	)
+	secret := text(t, tab, "#new-secret")
+	if !secretPattern.MatchString(secret) {
+		t.Fatalf("secret %q", secret)
+	}
+	if !strings.Contains(bodyText(t, tab), "It will not be shown again") {
+		t.Error("no warning that the secret will not be shown again")
+	}
+	if n, err := chromedp.Run(tab, chromedp.Nodes("#copy-secret")); err != nil || len(n) != 1 {
+		t.Errorf("no copy button: %v", err)
+	}
+
+	me := do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(secret)})
+	expectStatus(t, me, http.StatusOK)
+	var id struct {
+		APIKey keyObject `json:"api_key"`
+	}
+	if err := json.Unmarshal(me.body, &id); err != nil {
+		t.Fatal(err)
+	}
+	k := id.APIKey
+	if k.Name != "Roster sync script" || k.CreatedBy.Name != "Dana Ortiz" || k.ExpiresAt == nil || *k.ExpiresAt != "2099-01-31T00:00:00Z" {
+		t.Errorf("the API's key %+v", k)
+	}
+	listed := false
+	for _, l := range listAll(t, env.URL, secret, 2) {
+		listed = listed || l.ID == k.ID
+	}
+	if !listed {
+		t.Error("the API's listing, followed to its end, lacks the key")
+	}
+	row := `tr[data-key-id="` + k.ID + `"]`
+	if got := text(t, tab, row+" td.name"); got != "Roster sync script" {
+		t.Errorf("the list shows %q", got)
+	}
+
+	run(t, tab, chromedp.Navigate(env.SecurityPageURL()), chromedp.WaitVisible(row))
+	if body := bodyText(t, tab); strings.Contains(body, secret) || strings.Contains(body, "will not be shown again") {
+		t.Error("the page shows the secret again after a reload")
+	}
+}
+
+func TestBrowserRevokeKey(t *testing.T) {
+	browser := newChromium(t)
+	env := sandboxtest.Start(t)
+	k := createKey(t, env, `{"name":"Revoked in the app"}`)
+	tab := incognito(t, browser)
+	openLink(t, tab, env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID))
+	row := `tr[data-key-id="` + k.ID + `"]`
+	run(t, tab, chromedp.Click(row+" a.danger"), chromedp.WaitVisible("#confirm-revoke"))
+	if got := text(t, tab, "h1"); got != "Revoke “Revoked in the app”?" {
+		t.Errorf("confirmation %q", got)
+	}
+	if got := apiKey(t, env, k.ID).Status; got != "active" {
+		t.Fatalf("status %s before the confirmation", got)
+	}
+	resp, err := chromedp.RunResponse(tab, chromedp.Click("#confirm-revoke"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/app/settings/security?revoked="+k.ID) {
+		t.Errorf("after revoking: %d %s", resp.Status, resp.URL)
+	}
+	if !strings.Contains(text(t, tab, "#revoked"), "“Revoked in the app”") {
+		t.Error("the page does not say which key was revoked")
+	}
+	if n, _ := chromedp.Run(tab, chromedp.Nodes(row, chromedp.AtLeast(0))); len(n) != 0 {
+		t.Error("the list still shows the revoked key")
+	}
+	if got := apiKey(t, env, k.ID); got.Status != "revoked" || got.RevokedAt == nil {
+		t.Errorf("the API's key %+v", got)
+	}
+	expectStatus(t, do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(*k.Secret)}), http.StatusUnauthorized)
+}
+
+func TestBrowserViews(t *testing.T) {
+	browser := newChromium(t)
+	env := sandboxtest.Start(t)
+	head := env.Org.Member(sandbox.RoleHeadCoach)
+
+	t.Run("a coach sees why they cannot manage keys", func(t *testing.T) {
+		tab := incognito(t, browser)
+		if status := openLink(t, tab, env.SignInURL(t, env.Org.Member(sandbox.RoleCoach).ID)); status != http.StatusForbidden {
+			t.Errorf("status %d", status)
+		}
+		if got := text(t, tab, "#refusal"); !strings.Contains(got, "Only the head coach of Test Rowing Club") {
+			t.Errorf("refusal %q", got)
+		}
+		if n, _ := chromedp.Run(tab, chromedp.Nodes("#keys, #new-key", chromedp.AtLeast(0))); len(n) != 0 {
+			t.Error("a coach sees the keys or the form")
+		}
+	})
+	t.Run("a name is shown as text, never run", func(t *testing.T) {
+		const name = `<script>alert(1)</script><img src=x onerror=alert(2)>`
+		k := createKey(t, env, `{"name":`+string(must(json.Marshal(name)))+`}`)
+		tab := incognito(t, browser)
+		openLink(t, tab, env.SignInURL(t, head.ID))
+		if got := text(t, tab, `tr[data-key-id="`+k.ID+`"] td.name`); got != name {
+			t.Errorf("the list shows %q", got)
+		}
+	})
+	t.Run("a form posted without its CSRF token is refused", func(t *testing.T) {
+		before := len(listAll(t, env.URL, env.HeadCoachKey, 100))
+		tab := incognito(t, browser)
+		openLink(t, tab, env.SignInURL(t, head.ID))
+		run(t, tab, chromedp.SendKeys("#name", "forged"))
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelector('#new-key input[name=csrf_token]').remove(); true`)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := chromedp.RunResponse(tab, chromedp.Click("#create"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != http.StatusForbidden || !strings.Contains(bodyText(t, tab), "The form was refused") {
+			t.Errorf("status %d: %s", resp.Status, bodyText(t, tab))
+		}
+		if after := len(listAll(t, env.URL, env.HeadCoachKey, 100)); after != before {
+			t.Errorf("%d keys, was %d", after, before)
+		}
+	})
+	t.Run("a sign-in link works once", func(t *testing.T) {
+		link := env.SignInURL(t, head.ID)
+		if status := openLink(t, incognito(t, browser), link); status != http.StatusOK {
+			t.Fatalf("first use: status %d", status)
+		}
+		tab := incognito(t, browser)
+		if status := openLink(t, tab, link); status != http.StatusUnauthorized {
+			t.Errorf("second use: status %d", status)
+		}
+		if !strings.Contains(bodyText(t, tab), "This sign-in link does not work") {
+			t.Errorf("second use: %s", bodyText(t, tab))
+		}
+	})
+	t.Run("a free organization sees that the Coach plan is needed", func(t *testing.T) {
+		if err := env.Server.SetPlan(context.Background(), env.Org.ID, sandbox.PlanFree); err != nil {
+			t.Fatal(err)
+		}
+		tab := incognito(t, browser)
+		if status := openLink(t, tab, env.SignInURL(t, head.ID)); status != http.StatusForbidden {
+			t.Errorf("status %d", status)
+		}
+		if body := bodyText(t, tab); !strings.Contains(body, "API keys need the Coach plan or higher") || !strings.Contains(body, "Upgrade") {
+			t.Errorf("page: %s", body)
+		}
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// TestSecurityPageScreenshot refreshes the screenshot of the page in the
+// README when ASTRAL_SCREENSHOT names the file to write (`make screenshot`);
+// otherwise it skips, so that test runs never change the repository.
+func TestSecurityPageScreenshot(t *testing.T) {
+	out := os.Getenv("ASTRAL_SCREENSHOT")
+	if out == "" {
+		t.Skip("set ASTRAL_SCREENSHOT to the PNG to write, as make screenshot does")
+	}
+	browser := newChromium(t)
+	env := sandboxtest.Start(t, withClock(newFakeClock()))
+	for _, body := range []string{`{"name":"Roster sync script","expires_at":"2027-02-23T00:00:00Z"}`, `{"name":"Analytics integration"}`} {
+		k := createKey(t, env, body)
+		do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(*k.Secret)})
+	}
+	tab := incognito(t, browser)
+	openLink(t, tab, env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID))
+	run(t, tab, chromedp.SendKeys("#name", "CI deploys"), chromedp.SetValue("#expires_on", "2027-05-25"),
+		chromedp.Click("#create"), chromedp.WaitVisible("#new-secret"))
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
