@@ -224,10 +224,16 @@ func (e *vaultGuideEnv) advanceClock(d time.Duration) {
 	e.clockOffset += d
 }
 
-// authStatus is the status of GET /v1/me with secret as the key.
 func (e *vaultGuideEnv) authStatus(t *testing.T, secret string) int {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "GET", e.URL+"/v1/me", nil)
+	return authStatus(t, e.URL, secret)
+}
+
+// authStatus is the status of GET /v1/me at the API at endpoint with
+// secret as the key.
+func authStatus(t *testing.T, endpoint, secret string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", endpoint+"/v1/me", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
