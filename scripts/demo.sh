@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: build the provider, start a throwaway sandbox, apply
-# examples/demo to it, show that a second plan is empty, destroy, and show
-# that the keys are revoked. Needs only Go and terraform on PATH.
+# examples/demo to it, show that a second plan is empty, offer the head
+# coach's sign-in link to the app's Security page and, when run from a
+# terminal, wait while a key is revoked there and plan again, destroy, and
+# show that the keys are revoked. Needs only Go and terraform on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -64,12 +66,12 @@ done
 [[ -s $work/credentials.json ]] || { echo "the sandbox did not write its credentials within 30s" >&2; exit 1; }
 
 # terraform itself reads the JSON, so the demo needs no JSON tool. The values
-# are a URL and an astral_live_ key: neither contains quotes or spaces.
+# are URLs and an astral_live_ key: none contains quotes or spaces.
 creds_json="jsondecode(file(\"$work/credentials.json\"))"
 mkdir "$work/console"
-creds=$(cd "$work/console" && terraform console <<<"format(\"%s %s\", $creds_json.endpoint, one([for m in $creds_json.organization.members : m.api_key if m.role == \"head_coach\"]))")
+creds=$(cd "$work/console" && terraform console <<<"format(\"%s %s\", $creds_json.endpoint, one([for m in $creds_json.organization.members : \"\${m.api_key} \${m.app_url}\" if m.role == \"head_coach\"]))")
 creds=${creds//\"/}
-read -r ASTRAL_ENDPOINT ASTRAL_API_KEY <<<"$creds"
+read -r ASTRAL_ENDPOINT ASTRAL_API_KEY app_url <<<"$creds"
 if [[ -z ${ASTRAL_API_KEY:-} ]]; then
   echo "could not read the endpoint and head coach's key from $work/credentials.json" >&2
   exit 1
@@ -95,6 +97,19 @@ case $plan_status in
 2) echo "The second plan is not empty." >&2; exit 1 ;;
 *) exit "$plan_status" ;;
 esac
+
+step "Revoke a key in the app, as a person would"
+echo "The head coach's one-time sign-in link to Settings -> Security (valid for 15 minutes):"
+echo "  $app_url"
+if [[ -t 0 ]]; then
+  echo "Open it, click Revoke on a key of the demo, confirm, then come back here."
+  read -r -s -n 1 -p "Press any key to plan again... " _
+  echo
+  step "terraform plan: a key revoked in the app is planned to be created again"
+  terraform plan -input=false -no-color -compact-warnings
+else
+  echo "(stdin is not a terminal: not waiting.)"
+fi
 
 key_ids=$(terraform output -json key_ids)
 
