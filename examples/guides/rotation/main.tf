@@ -25,8 +25,10 @@ resource "astral_api_key" "ci" {
     rotate_before = "14d" # the first apply in the last 14 days replaces it
   }
 
-  # The replaced key keeps working until it expires, at most 14 days later:
-  # the grace overlap during which consumers move to the new secret.
+  # The replaced key keeps working until it expires: the grace overlap during
+  # which consumers move to the new secret. That is at most 14 days after a
+  # rotation by the window, and up to 90 days after an earlier replacement
+  # (by rotate_when_changed, for example).
   revoke_on_destroy = false
 
   # Optional: any change to these values replaces the key at once.
@@ -46,7 +48,7 @@ resource "astral_api_key" "ci" {
 # The apply that creates each new key writes its secret to Vault, where the
 # consumers read it.
 resource "vault_kv_secret_v2" "ci" {
-  mount = "astral"
+  mount = "astral" # the kv-v2 mount of the Vault guide
   name  = "ci-deploys"
   data_json = jsonencode({
     id         = astral_api_key.ci.id
