@@ -2,15 +2,10 @@ package provider
 
 import (
 	"context"
-	"regexp"
-	"time"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
 var (
@@ -23,10 +18,8 @@ type apiKeysDataSource struct {
 }
 
 type apiKeysDataSourceModel struct {
-	NameRegex     types.String      `tfsdk:"name_regex"`
-	ExpiresBefore timestamp         `tfsdk:"expires_before"`
-	UnusedSince   timestamp         `tfsdk:"unused_since"`
-	Keys          []apiKeyItemModel `tfsdk:"keys"`
+	keyFilterModel
+	Keys []apiKeyItemModel `tfsdk:"keys"`
 }
 
 type apiKeyItemModel struct {
@@ -47,26 +40,6 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		MarkdownDescription: "The organization's active API keys (neither revoked nor expired), oldest first, " +
 			"optionally filtered for an audit. Never includes a secret.",
 		Attributes: map[string]schema.Attribute{
-			// Arguments.
-			"name_regex": schema.StringAttribute{
-				MarkdownDescription: "Only keys whose name matches this regular expression, in " +
-					"[RE2 syntax](https://github.com/google/re2/wiki/Syntax). It matches anywhere in the name unless anchored with `^` and `$`.",
-				Optional:   true,
-				Validators: []validator.String{regexValidator{}},
-			},
-			"expires_before": schema.StringAttribute{
-				MarkdownDescription: "Only keys that expire before this RFC 3339 timestamp, such as `2027-01-01T00:00:00Z`. " +
-					"Keys that never expire are left out.",
-				Optional:   true,
-				CustomType: timestampType{},
-			},
-			"unused_since": schema.StringAttribute{
-				MarkdownDescription: "Only keys never used, or last used before this RFC 3339 timestamp: candidates for revocation. " +
-					"The API records a key's last use to the minute.",
-				Optional:   true,
-				CustomType: timestampType{},
-			},
-
 			// Computed.
 			"keys": schema.ListNestedAttribute{
 				MarkdownDescription: "The keys, oldest first, as the API sorts them.",
@@ -123,6 +96,8 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 		},
 	}
+	// The arguments are the filters that the list resource shares.
+	maps.Copy(resp.Schema.Attributes, keyFilterDataSourceAttributes())
 }
 
 func (d *apiKeysDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -145,7 +120,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	filter, err := newKeyFilter(config)
+	filter, err := newKeyFilter(config.keyFilterModel)
 	if err != nil {
 		// The validator has already refused a bad expression.
 		resp.Diagnostics.AddError("Invalid name_regex", err.Error())
@@ -153,13 +128,10 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 
 	config.Keys = []apiKeyItemModel{}
-	for key, err := range client.APIKeys.All(ctx) {
+	for key, err := range filter.keys(ctx, client) {
 		if err != nil {
 			resp.Diagnostics.Append(clientErrorDiagnostic("Could not list the API keys", err))
 			return
-		}
-		if !filter.match(key) {
-			continue
 		}
 		var item apiKeyItemModel
 		item.setFrom(key)
@@ -167,42 +139,4 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		config.Keys = append(config.Keys, item)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
-}
-
-// keyFilter holds the data source's filters; a nil field does not filter.
-type keyFilter struct {
-	name          *regexp.Regexp
-	expiresBefore *time.Time
-	unusedSince   *time.Time
-}
-
-func newKeyFilter(config apiKeysDataSourceModel) (keyFilter, error) {
-	var f keyFilter
-	if !config.NameRegex.IsNull() {
-		re, err := regexp.Compile(config.NameRegex.ValueString())
-		if err != nil {
-			return f, err
-		}
-		f.name = re
-	}
-	if t, ok := parseTime(config.ExpiresBefore.StringValue); ok {
-		f.expiresBefore = &t
-	}
-	if t, ok := parseTime(config.UnusedSince.StringValue); ok {
-		f.unusedSince = &t
-	}
-	return f, nil
-}
-
-func (f keyFilter) match(key *astral.APIKey) bool {
-	if f.name != nil && !f.name.MatchString(key.Name) {
-		return false
-	}
-	if f.expiresBefore != nil && (key.ExpiresAt == nil || !key.ExpiresAt.Before(*f.expiresBefore)) {
-		return false
-	}
-	if f.unusedSince != nil && key.LastUsedAt != nil && !key.LastUsedAt.Before(*f.unusedSince) {
-		return false
-	}
-	return true
 }

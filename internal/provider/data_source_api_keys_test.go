@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -121,51 +120,4 @@ func TestAccAPIKeysDataSource_filters(t *testing.T) {
 		// No match is an empty list, not null.
 		step(`name_regex = "^nothing like this$"`, keys()),
 	))
-}
-
-func TestKeyFilter(t *testing.T) {
-	day := func(d int) *time.Time {
-		v := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d)
-		return &v
-	}
-	str := types.StringValue
-	rfc := func(d int) timestamp { return rfc3339(day(d)) }
-	key := func(name string, expiresAt, lastUsedAt *time.Time) *astral.APIKey {
-		return &astral.APIKey{Name: name, ExpiresAt: expiresAt, LastUsedAt: lastUsedAt}
-	}
-	tests := []struct {
-		name   string
-		filter apiKeysDataSourceModel
-		key    *astral.APIKey
-		want   bool
-	}{
-		{"no filter", apiKeysDataSourceModel{}, key("any", nil, nil), true},
-		{"name matches anywhere", apiKeysDataSourceModel{NameRegex: str("sync")}, key("Roster sync script", nil, nil), true},
-		{"name anchored", apiKeysDataSourceModel{NameRegex: str("^sync")}, key("Roster sync script", nil, nil), false},
-		{"name is case sensitive", apiKeysDataSourceModel{NameRegex: str("roster")}, key("Roster sync", nil, nil), false},
-		{"name, case folded", apiKeysDataSourceModel{NameRegex: str("(?i)roster")}, key("Roster sync", nil, nil), true},
-		{"expires before", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(9), nil), true},
-		{"expires at the time", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(10), nil), false},
-		{"expires after", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", day(11), nil), false},
-		{"never expires", apiKeysDataSourceModel{ExpiresBefore: rfc(10)}, key("k", nil, nil), false},
-		{"expires before, another offset", apiKeysDataSourceModel{ExpiresBefore: timestampValue("2027-01-10T23:30:00-01:00")}, key("k", day(10), nil), true},
-		{"never used", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, nil), true},
-		{"last used before", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(9)), true},
-		{"last used at the time", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(10)), false},
-		{"last used since", apiKeysDataSourceModel{UnusedSince: rfc(10)}, key("k", nil, day(11)), false},
-		{"every filter holds", apiKeysDataSourceModel{NameRegex: str("^ci-"), ExpiresBefore: rfc(10), UnusedSince: rfc(5)}, key("ci-1", day(9), day(4)), true},
-		{"one filter fails", apiKeysDataSourceModel{NameRegex: str("^ci-"), ExpiresBefore: rfc(10), UnusedSince: rfc(5)}, key("ci-1", day(9), day(6)), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			// A filter a case leaves out is null: the zero value of each type.
-			f, err := newKeyFilter(tt.filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := f.match(tt.key); got != tt.want {
-				t.Errorf("match = %v, want %v", got, tt.want)
-			}
-		})
-	}
 }
