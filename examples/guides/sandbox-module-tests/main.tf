@@ -1,5 +1,5 @@
-# A module under test: one API key per integration, each rotated every 90
-# days. Its tests are in tests/, run by `terraform test` against the sandbox.
+# A module under test: an integration's API key, rotated every 90 days. Its
+# tests are in tests/, run by `terraform test` against the sandbox.
 terraform {
   required_providers {
     astral = {
@@ -8,23 +8,21 @@ terraform {
   }
 }
 
-variable "integrations" {
-  description = "Names of the integrations that each get a key."
-  type        = set(string)
-  default     = ["Roster sync script"]
+variable "integration" {
+  description = "The integration the key is for; the key's name."
+  type        = string
+  default     = "Roster sync script"
 }
 
-resource "astral_api_key" "integration" {
-  for_each = var.integrations
-
-  name = each.key
+resource "astral_api_key" "this" {
+  name = var.integration
   rotation = {
     expire_after  = "90d"
     rotate_before = "14d"
   }
 }
 
-output "key_ids" {
-  description = "The id of each integration's key."
-  value       = { for name, key in astral_api_key.integration : name => key.id }
+output "key_id" {
+  description = "The key's id."
+  value       = astral_api_key.this.id
 }

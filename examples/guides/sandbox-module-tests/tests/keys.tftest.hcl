@@ -1,40 +1,33 @@
-# Each integration gets a working key that expires 90 days after its creation.
+# The key works, expires 90 days after its creation, and is replaced when
+# the integration is renamed.
 variables {
-  integrations = ["Roster sync script", "Analytics integration"]
+  integration = "Analytics integration"
 }
 
-run "creates_a_key_per_integration" {
+run "creates_a_key_that_expires_in_90_days" {
   assert {
-    condition     = length(output.key_ids) == 2
-    error_message = "Expected one key per integration."
+    condition     = astral_api_key.this.name == "Analytics integration"
+    error_message = "The key must be named after the integration."
   }
 
   assert {
-    condition = alltrue([
-      for key in astral_api_key.integration :
-      key.expires_at == timeadd(key.created_at, "2160h") && !key.ready_for_rotation
-    ])
-    error_message = "Each key must expire 90 days after its creation and not be due yet."
+    condition     = astral_api_key.this.expires_at == timeadd(astral_api_key.this.created_at, "2160h")
+    error_message = "The key must expire 90 days after its creation."
   }
 
   assert {
-    condition     = alltrue([for key in astral_api_key.integration : startswith(key.secret, "astral_live_")])
-    error_message = "Each key must have a secret."
+    condition     = startswith(astral_api_key.this.secret, "astral_live_") && !astral_api_key.this.ready_for_rotation
+    error_message = "A new key must have a secret and not be due for rotation."
   }
 }
 
-run "a_new_integration_adds_a_key_and_keeps_the_others" {
+run "renaming_the_integration_replaces_the_key" {
   variables {
-    integrations = ["Roster sync script", "Analytics integration", "CI deploys"]
+    integration = "Analytics export"
   }
 
   assert {
-    condition     = output.key_ids["Roster sync script"] == run.creates_a_key_per_integration.key_ids["Roster sync script"]
-    error_message = "Adding an integration must not replace the other keys."
-  }
-
-  assert {
-    condition     = length(output.key_ids) == 3
-    error_message = "Expected a key for the new integration."
+    condition     = output.key_id != run.creates_a_key_that_expires_in_90_days.key_id
+    error_message = "A new name must replace the key."
   }
 }

@@ -5,7 +5,7 @@ run "create" {}
 
 run "before_the_window_nothing_rotates" {
   assert {
-    condition     = output.key_ids == run.create.key_ids
+    condition     = output.key_id == run.create.key_id
     error_message = "A key must not rotate before its window."
   }
 }
@@ -20,14 +20,14 @@ run "move_the_clock_77_days" {
   }
 }
 
-run "apply_inside_the_window_rotates_the_key" {
+run "inside_the_window_the_next_apply_rotates_the_key" {
   assert {
-    condition     = output.key_ids["Roster sync script"] != run.create.key_ids["Roster sync script"]
+    condition     = output.key_id != run.create.key_id
     error_message = "The key must have been replaced."
   }
 
   assert {
-    condition     = !astral_api_key.integration["Roster sync script"].ready_for_rotation
+    condition     = !astral_api_key.this.ready_for_rotation
     error_message = "The new key must not be due."
   }
 }
