@@ -2,6 +2,8 @@ package provider
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -109,7 +111,8 @@ func testCLIConfig(mirror string) string {
 // was: a user's configuration (dev_overrides, mirrors) would change what the
 // tests run, and OpenTofu prints a warning about a missing one on stdout,
 // where terraform-exec then fails to read `tofu version`. The file lives in
-// the user's cache folder, rewritten in place, so runs leave nothing behind.
+// the user's cache folder, rewritten in place, so runs leave nothing behind
+// but one file for each configuration.
 func useTestCLIConfig() error {
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -123,9 +126,13 @@ func useTestCLIConfig() error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.WriteString(testCLIConfig(os.Getenv(envProviderMirror)))
+	config := testCLIConfig(os.Getenv(envProviderMirror))
+	_, err = tmp.WriteString(config)
 	err = errors.Join(err, tmp.Close())
-	path := filepath.Join(dir, "acceptance.tfrc")
+	// Named by its content: test processes that run at the same time with
+	// and without a mirror must not rewrite each other's configuration.
+	sum := sha256.Sum256([]byte(config))
+	path := filepath.Join(dir, "acceptance-"+hex.EncodeToString(sum[:4])+".tfrc")
 	if err == nil {
 		// A rename, so a test process that runs at the same time never reads
 		// half a file.
@@ -209,9 +216,9 @@ func runCLI(path, dir string, args ...string) ([]byte, error) {
 // notes, not at hand when this was written, for OpenTofu:
 //   - ephemeral resources: 1.5.7 has no ephemeral block; 1.11.4, 1.15.9 and
 //     OpenTofu 1.12.6 run TestAccEphemeralAPIKey.
-//   - write-only arguments: no provider here has one, so not run; the
-//     framework refuses them below Terraform 1.11 by the client's
-//     capabilities.
+//   - write-only arguments: data_json_wo of the vault provider 5.11 runs
+//     TestAccVaultWriteOnlyChain on 1.11.4; the framework refuses them
+//     below Terraform 1.11 by the client's capabilities.
 //   - resource identity: an import block's identity argument is unknown to
 //     1.11.4, accepted by 1.15.9 and by OpenTofu 1.12.6.
 //   - list resources: `query` is a command of 1.15.9, not of 1.11.4 nor

@@ -246,17 +246,20 @@ func authStatus(t *testing.T, endpoint, secret string) int {
 	return resp.StatusCode
 }
 
+// mount is the KV version 2 mount of the guides' examples.
+const mount = "astral"
+
 // handedKey is a key as the state and Vault know it after a step.
 type handedKey struct {
 	id, secret string
 	version    int // of the Vault secret that holds it
 }
 
-// checkHandedToVault checks that the Vault secret mount/name holds the
+// checkHandedToVault checks that the Vault secret name in mount holds the
 // secret of the key at addr (from the state, or from the function want, for
 // a key whose state holds none), and that the secret authenticates; it
 // records the key in got.
-func (e *vaultGuideEnv) checkHandedToVault(t *testing.T, addr, mount, name string, got *handedKey) resource.TestCheckFunc {
+func (e *vaultGuideEnv) checkHandedToVault(t *testing.T, addr, name string, got *handedKey) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		rs, ok := s.RootModule().Resources[addr]
 		if !ok {
@@ -286,7 +289,7 @@ func (e *vaultGuideEnv) checkHandedToVault(t *testing.T, addr, mount, name strin
 
 // checkWrittenBeforeRevoked checks that Vault held the secret of next
 // before the API revoked old, and that old's secret no longer works.
-func (e *vaultGuideEnv) checkWrittenBeforeRevoked(t *testing.T, mount, name string, old, next *handedKey) resource.TestCheckFunc {
+func (e *vaultGuideEnv) checkWrittenBeforeRevoked(t *testing.T, name string, old, next *handedKey) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if next.id == old.id || next.version <= old.version {
 			return fmt.Errorf("the key was not replaced in Vault: %s (version %d) after %s (version %d)", next.id, next.version, old.id, old.version)
@@ -415,15 +418,15 @@ func (e *vaultGuideEnv) guideStep(dir string, step resource.TestStep) resource.T
 // rename replaces the key, and Vault holds the new secret before the old
 // key is revoked (create_before_destroy); destroy revokes it.
 func TestAccVaultGuide(t *testing.T) {
-	env := newVaultGuideEnv(t, "astral/roster-sync")
+	env := newVaultGuideEnv(t, mount+"/roster-sync")
 	ex := guideExample(t, "guides/vault")
-	const addr, mount, name = "astral_api_key.roster_sync", "astral", "roster-sync"
+	const addr, name = "astral_api_key.roster_sync", "roster-sync"
 	var first, second handedKey
 	resource.Test(t, resource.TestCase{
 		CheckDestroy: env.checkKeysRevoked(t),
 		Steps: []resource.TestStep{
 			env.guideStep(ex.workDir(t, nil), resource.TestStep{
-				Check: env.checkHandedToVault(t, addr, mount, name, &first),
+				Check: env.checkHandedToVault(t, addr, name, &first),
 			}),
 			env.guideStep(editedDir(t, ex, map[string]cty.Value{addr + ".name": cty.StringVal("Roster sync script, renamed")}), resource.TestStep{
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -431,8 +434,8 @@ func TestAccVaultGuide(t *testing.T) {
 					plancheck.ExpectResourceAction("vault_kv_secret_v2.roster_sync", plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
-					env.checkHandedToVault(t, addr, mount, name, &second),
-					env.checkWrittenBeforeRevoked(t, mount, name, &first, &second),
+					env.checkHandedToVault(t, addr, name, &second),
+					env.checkWrittenBeforeRevoked(t, name, &first, &second),
 				),
 			}),
 		},
@@ -444,11 +447,11 @@ func TestAccVaultGuide(t *testing.T) {
 // revoke_on_destroy = false the replaced key keeps working until it
 // expires, then fails.
 func TestAccVaultRotationGuide(t *testing.T) {
-	env := newVaultGuideEnv(t, "astral/ci-deploys")
+	env := newVaultGuideEnv(t, mount+"/ci-deploys")
 	ex := guideExample(t, "guides/rotation")
 	// The rotation guide writes to the mount that the Vault guide creates.
-	env.bao.mountKV(t, "astral")
-	const addr, mount, name = "astral_api_key.ci", "astral", "ci-deploys"
+	env.bao.mountKV(t, mount)
+	const addr, name = "astral_api_key.ci", "ci-deploys"
 	const day = 24 * time.Hour
 	var first, second, third handedKey
 	replaces := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -474,21 +477,21 @@ func TestAccVaultRotationGuide(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			env.guideStep(ex.workDir(t, nil), resource.TestStep{
-				Check: env.checkHandedToVault(t, addr, mount, name, &first),
+				Check: env.checkHandedToVault(t, addr, name, &first),
 			}),
 			// Day 77 of 90: inside rotate_before = "14d".
 			env.guideStep(ex.workDir(t, nil), resource.TestStep{
 				PreConfig:        func() { env.advanceClock(77 * day) },
 				ConfigPlanChecks: replaces,
 				Check: resource.ComposeTestCheckFunc(
-					env.checkHandedToVault(t, addr, mount, name, &second),
+					env.checkHandedToVault(t, addr, name, &second),
 					stillWorks(&first),
 				),
 			}),
 			env.guideStep(manual, resource.TestStep{
 				ConfigPlanChecks: replaces,
 				Check: resource.ComposeTestCheckFunc(
-					env.checkHandedToVault(t, addr, mount, name, &third),
+					env.checkHandedToVault(t, addr, name, &third),
 					stillWorks(&first),
 					stillWorks(&second),
 				),
@@ -507,7 +510,7 @@ func TestAccVaultRotationGuide(t *testing.T) {
 						return nil
 					},
 					stillWorks(&second),
-					env.checkHandedToVault(t, addr, mount, name, &third),
+					env.checkHandedToVault(t, addr, name, &third),
 				),
 			}),
 		},
@@ -533,9 +536,10 @@ func findPlaintext(t *testing.T, dir, s string) (found []string, searched int) {
 		if !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 			return nil
 		}
+		// A plan file is a zip archive, whose compressed entries a search of its bytes would miss.
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
-			return nil
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		for _, f := range zr.File {
 			rc, err := f.Open()
@@ -568,9 +572,9 @@ func findPlaintext(t *testing.T, dir, s string) (found []string, searched int) {
 func TestAccVaultWriteOnlyChain(t *testing.T) {
 	skipUnlessCLI(t, "write-only arguments")
 	skipUnlessCLI(t, "provider functions")
-	env := newVaultGuideEnv(t, "astral/roster-sync")
+	env := newVaultGuideEnv(t, mount+"/roster-sync")
 	ex := guideExample(t, "guides/vault/write-only")
-	const addr, mount, name = "astral_api_key.roster_sync", "astral", "roster-sync"
+	const addr, name = "astral_api_key.roster_sync", "roster-sync"
 
 	logDir, workRoot := t.TempDir(), t.TempDir()
 	t.Setenv("TF_LOG", "TRACE")
@@ -615,7 +619,7 @@ func TestAccVaultWriteOnlyChain(t *testing.T) {
 			env.guideStep(ex.workDir(t, nil), resource.TestStep{
 				ConfigVariables: vars,
 				Check: resource.ComposeTestCheckFunc(
-					env.checkHandedToVault(t, addr, mount, name, &first),
+					env.checkHandedToVault(t, addr, name, &first),
 					decryptsToVault(&first),
 				),
 			}),
@@ -626,9 +630,9 @@ func TestAccVaultWriteOnlyChain(t *testing.T) {
 					plancheck.ExpectResourceAction("vault_kv_secret_v2.roster_sync", plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
-					env.checkHandedToVault(t, addr, mount, name, &second),
+					env.checkHandedToVault(t, addr, name, &second),
 					decryptsToVault(&second),
-					env.checkWrittenBeforeRevoked(t, mount, name, &first, &second),
+					env.checkWrittenBeforeRevoked(t, name, &first, &second),
 				),
 			}),
 		},
