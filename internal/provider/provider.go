@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -30,6 +32,8 @@ var (
 	_ provider.Provider                       = (*astralProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*astralProvider)(nil)
 	_ provider.ProviderWithFunctions          = (*astralProvider)(nil)
+	_ provider.ProviderWithListResources      = (*astralProvider)(nil)
+	_ provider.ProviderWithActions            = (*astralProvider)(nil)
 )
 
 // Environment variables read when the configuration leaves an argument out.
@@ -141,6 +145,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		)
 		data := &providerData{machineNow: time.Now}
 		resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
+		resp.ListResourceData, resp.ActionData = data, data
 		return
 	}
 
@@ -158,6 +163,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	data := &providerData{client: client, machineNow: time.Now}
 	resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
+	resp.ListResourceData, resp.ActionData = data, data
 }
 
 func unknownArguments(config providerModel) []string {
@@ -286,5 +292,17 @@ func (p *astralProvider) EphemeralResources(_ context.Context) []func() ephemera
 func (p *astralProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{
 		newDecryptSecretFunction,
+	}
+}
+
+func (p *astralProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newAPIKeyListResource,
+	}
+}
+
+func (p *astralProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		newRevokeAPIKeyAction,
 	}
 }
