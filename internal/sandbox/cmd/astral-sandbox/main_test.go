@@ -34,8 +34,8 @@ func TestCommand(t *testing.T) {
 	first, stderr := start(t, bin, "--listen", "127.0.0.1:0", "--db", db, "--credentials", creds)
 	t.Run("with --credentials, stdout shows no key", func(t *testing.T) {
 		for _, m := range first.sum.Organization.Members {
-			if m.APIKey != "" {
-				t.Errorf("stdout shows %s's key", m.Role)
+			if m.APIKey != "" || m.AppURL != "" {
+				t.Errorf("stdout shows %s's key or sign-in link", m.Role)
 			}
 		}
 		if strings.Contains(first.stdout, "astral_live_") {
@@ -66,6 +66,9 @@ func TestCommand(t *testing.T) {
 		for _, m := range written.Organization.Members {
 			if !secretPattern.MatchString(m.APIKey) {
 				t.Fatalf("%s's key %q", m.Role, m.APIKey)
+			}
+			if !strings.HasPrefix(m.AppURL, written.Endpoint+"/app/sign-in/") {
+				t.Errorf("%s's app_url %q", m.Role, m.AppURL)
 			}
 			if got := get(t, written.Endpoint+"/v1/api-keys", m.APIKey); got != wantStatus[string(m.Role)] {
 				t.Errorf("%s's key: %d, want %d", m.Role, got, wantStatus[string(m.Role)])
