@@ -69,7 +69,9 @@ func (recipientValidator) Description(context.Context) string {
 	return "must be " + recipientForms
 }
 
-func (v recipientValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v recipientValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (recipientValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
