@@ -293,6 +293,7 @@ func cliHas(feature string) bool {
 var blockFeatures = map[string]string{
 	"ephemeral": "ephemeral resources",
 	"action":    "actions",
+	"list":      "list resources",
 }
 
 // configFeatures are the cliFeatures that a configuration's blocks need.

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -18,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/zclconf/go-cty/cty"
@@ -58,6 +61,9 @@ func TestAccExamples(t *testing.T) {
 				skipUnlessCLI(t, f)
 			}
 			t.Run("apply", func(t *testing.T) { testExampleApply(t, ex) })
+			if len(ex.lists) > 0 {
+				t.Run("query", func(t *testing.T) { testExampleQuery(t, ex) })
+			}
 			if len(ex.imports) > 0 {
 				t.Run("import", func(t *testing.T) { testExampleImport(t, ex) })
 			}
@@ -75,6 +81,34 @@ func testExampleApply(t *testing.T, ex *example) {
 			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 		},
 	}))
+}
+
+// testExampleQuery applies the example, then runs its .tfquery.hcl files
+// with terraform query, which must list keys: the sandbox's organization
+// has its members' keys, which a filter may leave out, but not all.
+func testExampleQuery(t *testing.T, ex *example) {
+	env := newExampleEnv(t)
+	checks := []querycheck.QueryResultCheck{listsSome{}}
+	tc := exampleTestCase(t, env, resource.TestStep{
+		ConfigDirectory: config.StaticDirectory(ex.workDir(t, nil)),
+		ConfigVariables: ex.variableValues(t, env),
+	})
+	tc.Steps = append(tc.Steps, resource.TestStep{
+		ProtoV6ProviderFactories: tc.Steps[0].ProtoV6ProviderFactories,
+		Query:                    true,
+		Config:                   ex.query,
+		QueryResultChecks:        checks,
+	})
+	resource.Test(t, tc)
+}
+
+// listsSome is a query check that the list blocks found a key at all.
+type listsSome struct{}
+
+func (listsSome) CheckQuery(_ context.Context, req querycheck.CheckQueryRequest, resp *querycheck.CheckQueryResponse) {
+	if len(req.Query) == 0 {
+		resp.Error = errors.New("the query listed no key")
+	}
 }
 
 // testExampleImport creates, outside Terraform, a key for each import block
@@ -151,7 +185,14 @@ type example struct {
 	variables []string
 	// features are the cliFeatures its blocks need.
 	features []string
+	// query is its .tfquery.hcl files, which only terraform query reads,
+	// and lists the addresses of their list blocks.
+	query string
+	lists []string
 }
+
+// queryFileSuffix ends the files of list blocks, for terraform query.
+const queryFileSuffix = ".tfquery.hcl"
 
 // builtinProvider is Terraform's own provider (terraform_data), which needs
 // no installation.
@@ -160,7 +201,7 @@ const builtinProvider = "terraform"
 func loadExamples(root string) ([]*example, error) {
 	byDir := map[string]*example{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".tf" {
+		if err != nil || d.IsDir() || (filepath.Ext(path) != ".tf" && !strings.HasSuffix(path, queryFileSuffix)) {
 			return err
 		}
 		dir := filepath.Dir(path)
@@ -199,9 +240,18 @@ func (ex *example) addFile(path string) error {
 	if diags.HasErrors() {
 		return diags
 	}
+	ex.features = append(ex.features, configFeatures(file.Body.(*hclsyntax.Body))...)
+	if strings.HasSuffix(path, queryFileSuffix) {
+		ex.query += string(src)
+		for _, block := range file.Body.(*hclsyntax.Body).Blocks {
+			if block.Type == "list" {
+				ex.lists = append(ex.lists, block.Labels[0]+"."+block.Labels[1])
+			}
+		}
+		return nil
+	}
 	base := filepath.Base(path)
 	ex.files[base] = src
-	ex.features = append(ex.features, configFeatures(file.Body.(*hclsyntax.Body))...)
 	for _, block := range file.Body.(*hclsyntax.Body).Blocks {
 		switch block.Type {
 		case "terraform":
