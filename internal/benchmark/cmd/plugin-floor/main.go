@@ -174,7 +174,10 @@ func (floorAPIKey) Create(ctx context.Context, req resource.CreateRequest, resp 
 			map[string]attr.Value{"id": types.StringValue("mem_" + random(crockford, 26)), "name": types.StringValue("Dana Ortiz")}),
 		"ready_for_rotation": types.BoolValue(false),
 		"organization_id":    types.StringValue("org_" + random(crockford, 26)),
-		"idempotency_key":    types.StringValue(random(crockford, 26)),
+		// Null on every key the API confirmed, as on a key whose secret
+		// is not encrypted to recipients.
+		"idempotency_key":  (*string)(nil),
+		"encrypted_secret": (*string)(nil),
 	}
 	// Unset, expires_at is unknown in the plan; the API answers null.
 	var plan map[string]tftypes.Value
