@@ -40,7 +40,7 @@ func (l *apiKeyListResource) ListResourceConfigSchema(_ context.Context, _ list.
 			"with the filters of the `astral_api_keys` data source. Each result has the key's identity (`id`, `organization_id`) and a display name " +
 			"with its name, the last four characters of its secret, its expiry and its last use. " +
 			"With `include_resource = true`, each result also holds the key as a refresh after an import would record it, with a null `secret`, " +
-			"and `terraform query -generate-config-out=FILE` writes an `import` and a `resource` block for each key that import it with nothing to change.\n\n" +
+			"and `terraform query -generate-config-out=FILE` writes, for each key, an `import` and a `resource` block that import it with nothing to change.\n\n" +
 			"The listing follows every page of the API (100 keys each), whatever the filters; Terraform stops at the list block's `limit`, 100 results unless set.",
 		Attributes: keyFilterListAttributes(),
 	}
