@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,41 +17,8 @@ import (
 	"github.com/astral/terraform-provider-astral/internal/sandbox/sandboxtest"
 )
 
-// chromiumPath finds the browser the browser tests drive, or skips them:
-// `make test` installs Debian's chromium first when it can
-// (scripts/install-chromium.sh).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests do not run with -short")
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium on PATH (chromium, chromium-browser or google-chrome): scripts/install-chromium.sh installs Debian's chromium as root")
-	return ""
-}
-
-// newChromium starts a headless Chromium for one test and returns the
-// context of its first tab.
-func newChromium(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath(t)), chromedp.WindowSize(1100, 860))
-	if os.Geteuid() == 0 {
-		// Chromium's sandbox refuses to run as root, as CI does.
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
-}
+// newChromium starts a headless Chromium for one test, or skips it.
+func newChromium(t *testing.T) context.Context { return sandboxtest.StartChromium(t) }
 
 // incognito is a new tab with cookies of its own, as another person's browser.
 func incognito(t *testing.T, browser context.Context) context.Context {

@@ -1,0 +1,73 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
+	"github.com/astral/terraform-provider-astral/internal/sandbox/sandboxtest"
+)
+
+// The drift a team meets most: someone revokes a Terraform-managed key in
+// the app's Security page. The next plan sees it revoked and creates the key
+// again.
+func TestAccAPIKey_revokedInTheApp(t *testing.T) {
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
+	}
+	browser := sandboxtest.StartChromium(t)
+	t.Parallel()
+	env := newTestAccEnv(t)
+	config := env.Config(keyConfig(testKeyPrefix+"revoked in the app", ""))
+	var revoked string
+	sameKey := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, env.TestCase(t,
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testKeyAddr, at("id"), captureString(&revoked)),
+				sameKey.AddStateValue(testKeyAddr, at("id")),
+			},
+		},
+		resource.TestStep{
+			PreConfig: func() { revokeInTheApp(t, env, browser, revoked) },
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testKeyAddr, plancheck.ResourceActionCreate)},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{sameKey.AddStateValue(testKeyAddr, at("id"))},
+		},
+	))
+}
+
+// revokeInTheApp signs the head coach in to the Security page and revokes
+// the key with id there, as a person would: Revoke, then confirm.
+func revokeInTheApp(t *testing.T, env *testAccEnv, browser context.Context, id string) {
+	tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	defer cancel()
+	tab, cancelTimeout := context.WithTimeout(tab, 30*time.Second)
+	defer cancelTimeout()
+	row := `tr[data-key-id="` + id + `"]`
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID)),
+		chromedp.Click(row+" a.danger"),
+		chromedp.WaitVisible("#confirm-revoke"),
+		chromedp.Click("#confirm-revoke"),
+		chromedp.WaitVisible("#revoked"),
+	); err != nil {
+		t.Fatalf("revoking %s in the Security page: %v", id, err)
+	}
+	key, err := env.Client.APIKeys.Read(t.Context(), id)
+	if err != nil || key.Status != astral.APIKeyStatusRevoked {
+		t.Fatalf("after revoking it in the page, the API has %v (%v)", key, err)
+	}
+}
