@@ -47,16 +47,7 @@ data "astral_api_keys" "test" {}
 
 func TestAccAPIKeysDataSource_filters(t *testing.T) {
 	env := newTestAccEnv(t)
-	t0 := env.Server.Now().UTC().Truncate(time.Second)
-	soon, later := t0.Add(10*24*time.Hour), t0.Add(100*24*time.Hour)
-	neverExpires := env.CreateKey(t, testKeyPrefix+"audit never expires", nil)
-	expiresSoon := env.CreateKey(t, testKeyPrefix+"audit expires soon", &soon)
-	expiresLater := env.CreateKey(t, testKeyPrefix+"audit expires later", &later)
-	used := env.CreateKey(t, testKeyPrefix+"audit used", nil)
-	env.Server.AdvanceClock(time.Hour)
-	if _, err := newTestClient(t, env.URL, used.Secret).APIKeys.List(context.Background(), nil); err != nil {
-		t.Fatalf("using a key: %v", err)
-	}
+	t0, neverExpires, expiresSoon, expiresLater, used := env.createAuditKeys(t)
 	usedAt, err := env.Client.APIKeys.Read(context.Background(), used.ID)
 	if err != nil || usedAt.LastUsedAt == nil {
 		t.Fatalf("the used key reads %v, %v: want a last use", usedAt, err)
@@ -106,7 +97,7 @@ func TestAccAPIKeysDataSource_filters(t *testing.T) {
 		step(`name_regex = "later$"`, keys(item(expiresLater))),
 		// Keys that never expire are not "expiring before".
 		step(fmt.Sprintf(`expires_before = %q`, t0.Add(30*24*time.Hour).Format(time.RFC3339)), keys(item(expiresSoon))),
-		step(fmt.Sprintf(`expires_before = %q`, later.Add(time.Second).Format("2006-01-02T15:04:05-00:00")), keys(item(expiresSoon), item(expiresLater))),
+		step(fmt.Sprintf(`expires_before = %q`, expiresLater.ExpiresAt.Add(time.Second).Format("2006-01-02T15:04:05-00:00")), keys(item(expiresSoon), item(expiresLater))),
 		// Never used, or last used before the time.
 		step(fmt.Sprintf("name_regex = \"^tf-acc-audit\"\nunused_since = %q", t0.Add(30*time.Minute).Format(time.RFC3339)),
 			keys(item(neverExpires), item(expiresSoon), item(expiresLater))),

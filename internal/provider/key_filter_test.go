@@ -55,3 +55,22 @@ func TestKeyFilter(t *testing.T) {
 		})
 	}
 }
+
+// createAuditKeys creates the keys that the filter tests of the data source
+// and the list resource tell apart, at t0 by the sandbox's clock: one that
+// never expires, one that expires in 10 days, one in 100 days, and one that
+// is used an hour later (the clock moves on by that hour).
+func (e *testAccEnv) createAuditKeys(t *testing.T) (t0 time.Time, neverExpires, expiresSoon, expiresLater, used *astral.APIKey) {
+	t.Helper()
+	t0 = e.Server.Now().UTC().Truncate(time.Second)
+	soon, later := t0.Add(10*24*time.Hour), t0.Add(100*24*time.Hour)
+	neverExpires = e.CreateKey(t, testKeyPrefix+"audit never expires", nil)
+	expiresSoon = e.CreateKey(t, testKeyPrefix+"audit expires soon", &soon)
+	expiresLater = e.CreateKey(t, testKeyPrefix+"audit expires later", &later)
+	used = e.CreateKey(t, testKeyPrefix+"audit used", nil)
+	e.Server.AdvanceClock(time.Hour)
+	if _, err := newTestClient(t, e.URL, used.Secret).APIKeys.List(t.Context(), nil); err != nil {
+		t.Fatalf("using a key: %v", err)
+	}
+	return t0, neverExpires, expiresSoon, expiresLater, used
+}

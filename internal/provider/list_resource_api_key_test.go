@@ -127,16 +127,7 @@ func TestAccListAPIKey_filters(t *testing.T) {
 	skipUnlessCLI(t, "list resources")
 	t.Parallel()
 	env := newTestAccEnv(t)
-	t0 := env.Server.Now().UTC().Truncate(time.Second)
-	soon, later := t0.Add(10*24*time.Hour), t0.Add(100*24*time.Hour)
-	neverExpires := env.CreateKey(t, testKeyPrefix+"audit never expires", nil)
-	expiresSoon := env.CreateKey(t, testKeyPrefix+"audit expires soon", &soon)
-	expiresLater := env.CreateKey(t, testKeyPrefix+"audit expires later", &later)
-	used := env.CreateKey(t, testKeyPrefix+"audit used", nil)
-	env.Server.AdvanceClock(time.Hour)
-	if _, err := newTestClient(t, env.URL, used.Secret).APIKeys.List(context.Background(), nil); err != nil {
-		t.Fatalf("using a key: %v", err)
-	}
+	t0, neverExpires, expiresSoon, expiresLater, used := env.createAuditKeys(t)
 
 	// exactly checks that the query lists the keys want and no other.
 	exactly := func(want ...*astral.APIKey) []querycheck.QueryResultCheck {
