@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"filippo.io/age"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -25,14 +24,7 @@ func runDecryptSecret(encrypted, identity string) (string, *function.FuncError) 
 func TestDecryptSecretFunction(t *testing.T) {
 	t.Parallel()
 	right, wrong := newEd25519TestIdentity(t), newX25519TestIdentity(t)
-	r, err := parseRecipient(right.recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	armored, err := encryptSecret(testSecret, []age.Recipient{r})
-	if err != nil {
-		t.Fatal(err)
-	}
+	armored := encryptedTestSecret(t, right.recipient)
 	if got, ferr := runDecryptSecret(armored, right.identity); ferr != nil || got != testSecret {
 		t.Fatalf("decrypt_secret = %q, %v", got, ferr)
 	}

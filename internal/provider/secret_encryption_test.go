@@ -169,14 +169,7 @@ func TestRecipientValidator(t *testing.T) {
 func TestDecryptSecret_errors(t *testing.T) {
 	t.Parallel()
 	right, wrong := newX25519TestIdentity(t), newEd25519TestIdentity(t)
-	r, err := parseRecipient(right.recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	armored, err := encryptSecret(testSecret, []age.Recipient{r})
-	if err != nil {
-		t.Fatal(err)
-	}
+	armored := encryptedTestSecret(t, right.recipient)
 	body := strings.Split(armored, "\n")
 	damaged := strings.Join(append(append([]string{}, body[:2]...), append([]string{strings.Repeat("A", len(body[2]))}, body[3:]...)...), "\n")
 
@@ -226,4 +219,19 @@ func mustEd25519(t *testing.T) ed25519.PrivateKey {
 		t.Fatal(err)
 	}
 	return priv
+}
+
+// encryptedTestSecret is testSecret encrypted to recipient, as the state
+// holds it.
+func encryptedTestSecret(t *testing.T, recipient string) string {
+	t.Helper()
+	r, err := parseRecipient(recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	armored, err := encryptSecret(testSecret, []age.Recipient{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return armored
 }
