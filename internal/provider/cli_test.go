@@ -227,7 +227,7 @@ func runCLI(path, dir string, args ...string) ([]byte, error) {
 //     OpenTofu 1.12.6.
 //   - provider functions: provider::terraform::encode_tfvars runs on 1.11.4,
 //     1.15.9 and OpenTofu 1.12.6; 1.5.7 cannot parse the name.
-//   - generated configuration (plan -generate-config-out): 1.5.7 crashes in
+//   - generated configurations (plan -generate-config-out): 1.5.7 crashes in
 //     configschema.(*Block).Filter on astral_api_key's nested attributes;
 //     1.11.4, 1.15.9 and OpenTofu 1.12.6 write it. Between 1.5.7 and 1.11.4
 //     no release was at hand, so 1.11 is the lowest known to work.
@@ -241,7 +241,7 @@ var cliFeatures = []struct {
 	{"list resources", "1.14", ""},
 	{"actions", "1.14", ""},
 	{"provider functions", "1.8", "1.7"},
-	{"generated configuration", "1.11", "1.12"},
+	{"generated configurations", "1.11", "1.12"},
 }
 
 // skipUnlessCLI skips the test unless the CLI that runs it has feature, one

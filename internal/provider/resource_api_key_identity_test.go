@@ -62,7 +62,7 @@ resource "astral_api_key" "test" {
 // terraform plan -generate-config-out writes a configuration for a key made
 // outside Terraform that imports it with nothing else to change.
 func TestAccAPIKey_generatedConfig(t *testing.T) {
-	skipUnlessCLI(t, "generated configuration")
+	skipUnlessCLI(t, "generated configurations")
 	t.Parallel()
 	env := newTestAccEnv(t)
 	expiresAt := env.Server.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
