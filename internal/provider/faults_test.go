@@ -38,13 +38,13 @@ func TestAccFaults(t *testing.T) {
 	tests := []struct {
 		name   string
 		faults sandbox.Faults
-		// refuse is how many requests the proxy in front of the sandbox
-		// answers by closing the connection: the server is unreachable for
-		// that part of the run. A negative value refuses every request of
-		// the first run.
+		// refuse is how many requests for keys the proxy in front of the
+		// sandbox answers by closing the connection: the server is
+		// unreachable for that part of the run. A negative value refuses
+		// every request of the first run, GET /v1/me included.
 		refuse int64
-		// stall is how many requests the proxy forwards but answers only
-		// once the client has given up: a timeout after the API committed.
+		// stall is how many requests for keys the proxy forwards but answers
+		// only once the client has given up: a timeout after the API committed.
 		stall      int64
 		maxRetries int
 		timeout    string // request_timeout; empty: the default
@@ -211,6 +211,11 @@ func newFaultyProxy(t *testing.T, target string) *faultyProxy {
 	p := &faultyProxy{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.URL.Path == "/v1/me" && p.refusals.Load() >= 0:
+			// The plan's one GET /v1/me would take the refusals and stalls
+			// one after another, each retry waiting longer than the last;
+			// they are meant for the keys' requests, many at once.
+			forward.ServeHTTP(w, r)
 		case p.refusals.Load() < 0 || take(&p.refusals):
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err != nil {
