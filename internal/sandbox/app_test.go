@@ -262,15 +262,7 @@ func TestAppCreateAndRevoke(t *testing.T) {
 	}
 	secret := string(m[1])
 	t.Run("the secret authenticates against the API", func(t *testing.T) {
-		me := do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(secret)})
-		expectStatus(t, me, http.StatusOK)
-		var id struct {
-			APIKey keyObject `json:"api_key"`
-		}
-		if err := json.Unmarshal(me.body, &id); err != nil {
-			t.Fatal(err)
-		}
-		k := id.APIKey
+		k := callerKey(t, env, secret)
 		if k.Name != "Roster sync script" || k.ExpiresAt == nil || *k.ExpiresAt != "2027-02-23T00:00:00Z" ||
 			k.CreatedBy.Name != "Dana Ortiz" || k.SecretHint != secret[len(secret)-4:] {
 			t.Errorf("key %+v", k)
@@ -439,4 +431,19 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// callerKey is the key whose secret is secret, as GET /v1/me shows it: the
+// secret authenticates against the API.
+func callerKey(t *testing.T, env *sandboxtest.Env, secret string) keyObject {
+	t.Helper()
+	me := do(t, env.URL, request{method: http.MethodGet, path: "/v1/me", auth: bearer(secret)})
+	expectStatus(t, me, http.StatusOK)
+	var id struct {
+		APIKey keyObject `json:"api_key"`
+	}
+	if err := json.Unmarshal(me.body, &id); err != nil {
+		t.Fatal(err)
+	}
+	return id.APIKey
 }
