@@ -65,6 +65,25 @@ func checkOrganization(identity *astral.Identity, organization, name, id types.S
 			envAPIKey, organization.ValueString()))
 }
 
+// inCallersOrganization reports whether key, from the state, belongs to the
+// organization of the provider's key. Otherwise it adds the error that says
+// so, or, when the API cannot tell who the provider's key is, one under
+// summary. A key recorded before keys carried their organization passes.
+func (d *providerData) inCallersOrganization(ctx context.Context, key apiKeyModel, summary string, diags *diag.Diagnostics) bool {
+	if key.OrganizationID.IsNull() {
+		return true
+	}
+	identity, err := d.callerIdentity(ctx)
+	if err != nil {
+		diags.Append(clientErrorDiagnostic(summary, err))
+		return false
+	}
+	var found diag.Diagnostics
+	checkOrganization(identity, key.OrganizationID, key.Name, key.ID, &found)
+	diags.Append(found...)
+	return !found.HasError()
+}
+
 // roleName spells a role as the Astral app does.
 func roleName(role astral.MemberRole) string {
 	return strings.ReplaceAll(string(role), "_", " ")

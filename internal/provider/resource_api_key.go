@@ -441,7 +441,10 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	key, err := r.data.readAPIKey(ctx, client, state.ID.ValueString())
 	switch {
 	case errors.Is(err, astral.ErrNotFound):
-		if !r.goneFromItsOrganization(ctx, state, &resp.Diagnostics) {
+		// The API answers 404 for a key of another organization as well:
+		// the key is gone only if it is of the provider's key's organization.
+		summary := fmt.Sprintf("Could not tell whether the API key %q (%s) still exists", state.Name.ValueString(), state.ID.ValueString())
+		if !r.data.inCallersOrganization(ctx, state.apiKeyModel, summary, &resp.Diagnostics) {
 			return
 		}
 		hint := ""
@@ -471,25 +474,6 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	r.setState(ctx, state, key, resp)
-}
-
-// goneFromItsOrganization reports whether a key that the API does not find
-// is gone: the API answers 404 for a key of another organization as well,
-// so a key whose state records its organization is gone only when the
-// provider's key belongs to that organization. Otherwise it adds the error
-// that says why the state stays.
-func (r *apiKeyResource) goneFromItsOrganization(ctx context.Context, state apiKeyResourceModel, diags *diag.Diagnostics) bool {
-	if state.OrganizationID.IsNull() {
-		// Recorded before keys carried their organization: nothing to compare.
-		return true
-	}
-	identity, err := r.data.callerIdentity(ctx)
-	if err != nil {
-		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not tell whether the API key %q (%s) still exists", state.Name.ValueString(), state.ID.ValueString()), err))
-		return false
-	}
-	checkOrganization(identity, state.OrganizationID, state.Name, state.ID, diags)
-	return !diags.HasError()
 }
 
 // setState records what the API says of key in the state read.
@@ -542,16 +526,8 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !state.OrganizationID.IsNull() {
-		identity, err := r.data.callerIdentity(ctx)
-		if err != nil {
-			resp.Diagnostics.Append(clientErrorDiagnostic("Could not verify the organization of the provider's API key", err))
-			return
-		}
-		checkOrganization(identity, state.OrganizationID, state.Name, state.ID, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	if !r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not verify the organization of the provider's API key", &resp.Diagnostics) {
+		return
 	}
 	if pending := pendingCreateOf(state); pending != nil {
 		r.settlePendingCreate(ctx, client, *pending, &resp.Diagnostics)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -230,20 +231,19 @@ func (e *vaultGuideEnv) authStatus(t *testing.T, secret string) int {
 }
 
 // authStatus is the status of GET /v1/me at the API at endpoint with
-// secret as the key.
+// secret as the key, through the project's client.
 func authStatus(t *testing.T, endpoint, secret string) int {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "GET", endpoint+"/v1/me", nil)
-	if err != nil {
-		t.Fatal(err)
+	_, err := newTestClient(t, endpoint, secret).Me(t.Context())
+	var apiErr *astral.APIError
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.As(err, &apiErr):
+		return apiErr.StatusCode
 	}
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	t.Fatalf("GET /v1/me: %v", err)
+	return 0
 }
 
 // mount is the KV version 2 mount of the guides' examples.
