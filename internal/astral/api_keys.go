@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,11 @@ type APIKey struct {
 
 	// Secret is set only on the key returned by Create; the API never shows it again.
 	Secret string `json:"secret,omitempty"`
+	// Replayed is set by Create when the API answered with the response of
+	// an earlier request with the same idempotency key (header
+	// Idempotent-Replayed: true): that request had created the key, this
+	// one created nothing.
+	Replayed bool `json:"-"`
 }
 
 // Member is the organization member who created a key.
@@ -86,6 +92,11 @@ type APIKeys interface {
 	All(ctx context.Context) iter.Seq2[*APIKey, error]
 	// ListAll collects All into a slice.
 	ListAll(ctx context.Context) ([]*APIKey, error)
+	// FindByIdempotencyKey returns the key that a create with this
+	// idempotency key made in the caller's organization, whatever its
+	// status and however long ago, without its secret. A create that made
+	// no key (it never arrived, or failed) is ErrNotFound.
+	FindByIdempotencyKey(ctx context.Context, idempotencyKey string) (*APIKey, error)
 }
 
 var _ APIKeys = (*apiKeys)(nil)
@@ -199,6 +210,19 @@ func (s *apiKeys) All(ctx context.Context) iter.Seq2[*APIKey, error] {
 	}
 }
 
+func (s *apiKeys) FindByIdempotencyKey(ctx context.Context, idempotencyKey string) (*APIKey, error) {
+	if err := validIdempotencyKey(idempotencyKey); err != nil {
+		return nil, err
+	}
+	u := s.client.endpoint("api-keys")
+	u.RawQuery = url.Values{"idempotency_key": {idempotencyKey}}.Encode()
+	var found foundAPIKey
+	if err := s.client.do(ctx, http.MethodGet, u, nil, "", &found); err != nil {
+		return nil, err
+	}
+	return found.Data[0], nil
+}
+
 func (s *apiKeys) ListAll(ctx context.Context) ([]*APIKey, error) {
 	var keys []*APIKey
 	for key, err := range s.All(ctx) {
@@ -244,6 +268,26 @@ func (k *createdAPIKey) validate() error {
 	}
 	if k.Secret == "" {
 		return errors.New("the created API key lacks its secret")
+	}
+	return nil
+}
+
+func (k *createdAPIKey) readHeader(h http.Header) {
+	k.Replayed = h.Get("Idempotent-Replayed") == "true"
+}
+
+// foundAPIKey is the answer to a search by idempotency key: a page of
+// exactly one key.
+type foundAPIKey struct {
+	apiKeyPage
+}
+
+func (p *foundAPIKey) validate() error {
+	if err := p.apiKeyPage.validate(); err != nil {
+		return err
+	}
+	if len(p.Data) != 1 {
+		return fmt.Errorf("the search by idempotency key returned %d keys instead of one", len(p.Data))
 	}
 	return nil
 }

@@ -200,3 +200,64 @@ func TestAPIKeysAll(t *testing.T) {
 		}
 	})
 }
+
+func TestCreateReplayed(t *testing.T) {
+	created := strings.TrimSuffix(keyJSON, "}") + `,"secret":"` + testSecret + `"}`
+	for _, replayed := range []bool{false, true} {
+		t.Run(fmt.Sprint("replayed=", replayed), func(t *testing.T) {
+			c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if replayed {
+					w.Header().Set("Idempotent-Replayed", "true")
+				}
+				writeJSON(w, http.StatusCreated, created)
+			}))
+			key, err := c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if key.Replayed != replayed {
+				t.Errorf("Replayed = %t, want %t", key.Replayed, replayed)
+			}
+		})
+	}
+}
+
+func TestFindByIdempotencyKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		body    string
+		wantErr string
+		wantIs  error
+	}{
+		{"one key", http.StatusOK, `{"data":[` + keyJSON + `],"next_cursor":null}`, "", nil},
+		{"none", http.StatusNotFound, `{"error":{"code":"not_found","message":"no API key was created with this idempotency key"}}`, "404", ErrNotFound},
+		{"two keys", http.StatusOK, `{"data":[` + keyJSON + `,` + keyJSON + `],"next_cursor":null}`, "returned 2 keys instead of one", nil},
+		{"an empty page", http.StatusOK, `{"data":[],"next_cursor":null}`, "returned 0 keys instead of one", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var query string
+			c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				query = r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery
+				writeJSON(w, tt.status, tt.body)
+			}))
+			key, err := c.APIKeys.FindByIdempotencyKey(context.Background(), "IDEM 1")
+			if want := "GET /v1/api-keys?idempotency_key=IDEM+1"; query != want {
+				t.Errorf("request = %q, want %q", query, want)
+			}
+			if tt.wantErr == "" {
+				if err != nil || key.ID != testKeyID {
+					t.Fatalf("key, err = %v, %v; want %s", key, err, testKeyID)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want one saying %q", err, tt.wantErr)
+			}
+			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				t.Errorf("error %v is not %v", err, tt.wantIs)
+			}
+		})
+	}
+}

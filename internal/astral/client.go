@@ -11,10 +11,12 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -266,6 +268,9 @@ type call struct {
 	reportedWait bool
 	// last429 is the API's last 429 of the call, for a *RateLimitError.
 	last429 *APIError
+	// mayHaveArrived is set once an attempt may have reached the API: it got a
+	// response, or failed after its connection was made.
+	mayHaveArrived bool
 	// abort ends the call's context with the reason, a *RateLimitError.
 	abort context.CancelCauseFunc
 }
@@ -312,7 +317,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 		if errors.As(err, &ue) {
 			err = ue.Err // it repeats the method and URL that ConnectionError already shows
 		}
-		return &ConnectionError{Method: method, URL: st.url, Attempts: max(st.attempts, 1), Err: err}
+		return &ConnectionError{Method: method, URL: st.url, Attempts: max(st.attempts, 1), Err: err, NotSent: !st.mayHaveArrived && notSent(err)}
 	}
 	defer resp.Body.Close()
 	c.clock.observe(resp.Header.Get("Date"), time.Now())
@@ -330,7 +335,15 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 	if err := v.validate(); err != nil {
 		return badResponse(st, resp, err)
 	}
+	if h, ok := v.(headerReader); ok {
+		h.readHeader(resp.Header)
+	}
 	return nil
+}
+
+// headerReader is a response that also learns from its headers.
+type headerReader interface {
+	readHeader(http.Header)
 }
 
 var errBodyTooLarge = fmt.Errorf("the body exceeds %d MiB", maxResponseBytes>>20)
@@ -356,6 +369,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if cause := context.Cause(ctx); errors.As(cause, &rateErr) {
 		// The rate limit held this attempt back: it was never sent.
 		return false, rateErr
+	}
+	if st != nil && (resp != nil || !notSent(err)) {
+		st.mayHaveArrived = true
 	}
 	retry, err := retryable(ctx, resp, err)
 	if st == nil {
@@ -408,7 +424,7 @@ func retryable(ctx context.Context, resp *http.Response, err error) (bool, error
 		return false, ctxErr
 	}
 	if err != nil {
-		return !permanentTransportError(err), err
+		return !permanentTransportError(err) && !unreachable(err), err
 	}
 	return true, nil
 }
@@ -420,6 +436,21 @@ func retryableStatus(status int) bool {
 		return true
 	}
 	return false
+}
+
+// notSent reports an attempt that failed before its request was written:
+// the connection was never made.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// unreachable reports an endpoint that retries cannot reach within a run:
+// its host name does not exist, or nothing listens on its port. Such a
+// call fails at once, so that a wrong endpoint costs no backoff.
+func unreachable(err error) bool {
+	var dns *net.DNSError
+	return (errors.As(err, &dns) && dns.IsNotFound) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // permanentTransportError reports a certificate the client will never

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -217,7 +218,10 @@ func TestRetryPolicy(t *testing.T) {
 		{"a 502 is retried", live, status(502), nil, true, nil},
 		{"a 503 is retried", live, status(503), nil, true, nil},
 		{"a 504 is retried", live, status(504), nil, true, nil},
-		{"a refused connection is retried", live, nil, connErr(syscall.ECONNREFUSED), true, syscall.ECONNREFUSED},
+		{"a refused connection is final", live, nil, connErr(&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}), false, syscall.ECONNREFUSED},
+		{"a host name that does not exist is final", live, nil, connErr(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "astral.invalid", IsNotFound: true}}), false, nil},
+		{"a name server that fails is retried", live, nil, connErr(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "server misbehaving", Name: "api.astral.app", IsTemporary: true}}), true, nil},
+		{"a connection that times out is retried", live, nil, connErr(&net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}), true, os.ErrDeadlineExceeded},
 		{"a reset connection is retried", live, nil, connErr(syscall.ECONNRESET), true, syscall.ECONNRESET},
 		{"a connection closed without a response is retried", live, nil, connErr(io.EOF), true, io.EOF},
 		{"an untrusted certificate is final", live, nil, connErr(x509.UnknownAuthorityError{}), false, nil},
@@ -540,27 +544,52 @@ func TestConnectionErrors(t *testing.T) {
 		}
 	})
 
-	t.Run("when nothing listens at the endpoint", func(t *testing.T) {
+	t.Run("when nothing listens at the endpoint, at once and marked as not sent", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		endpoint := "http://" + ln.Addr().String()
 		ln.Close()
-		c, err := NewClient(Config{Endpoint: endpoint, APIKey: testSecret, MaxRetries: new(1), RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+		c, err := NewClient(Config{Endpoint: endpoint, APIKey: testSecret, MaxRetries: new(3), RetryWaitMin: time.Second, RetryWaitMax: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.APIKeys.List(context.Background(), nil)
+		_, err = c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "a"})
 		var connErr *ConnectionError
-		if !errors.As(err, &connErr) || connErr.Attempts != 2 {
-			t.Fatalf("error %v, want a *ConnectionError after 2 attempts", err)
+		if !errors.As(err, &connErr) || connErr.Attempts != 1 || !connErr.NotSent {
+			t.Fatalf("error %v, want a *ConnectionError after 1 attempt, not sent", err)
 		}
 		if !errors.Is(err, syscall.ECONNREFUSED) {
 			t.Errorf("error %v does not wrap ECONNREFUSED", err)
 		}
-		if !strings.Contains(err.Error(), "GET "+endpoint+"/v1/api-keys") {
+		if !strings.Contains(err.Error(), "POST "+endpoint+"/v1/api-keys") {
 			t.Errorf("error %q does not name the endpoint", err)
+		}
+	})
+
+	t.Run("when the host name does not exist, at once and marked as not sent", func(t *testing.T) {
+		// .invalid never resolves (RFC 2606).
+		c, err := NewClient(Config{Endpoint: "http://astral.invalid", APIKey: testSecret, RetryWaitMin: time.Second, RetryWaitMax: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "a"})
+		var connErr *ConnectionError
+		var dnsErr *net.DNSError
+		if !errors.As(err, &connErr) || connErr.Attempts != 1 || !connErr.NotSent || !errors.As(err, &dnsErr) {
+			t.Fatalf("error %v, want a *ConnectionError after 1 attempt, not sent, wrapping a *net.DNSError", err)
+		}
+	})
+
+	t.Run("a create that lost its connection after it was sent may have arrived", func(t *testing.T) {
+		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			dropConnection(t, w)
+		}), func(cfg *Config) { cfg.MaxRetries = new(0) })
+		_, err := c.APIKeys.Create(context.Background(), APIKeyCreateOptions{Name: "a"})
+		var connErr *ConnectionError
+		if !errors.As(err, &connErr) || connErr.NotSent {
+			t.Fatalf("error %v, want a *ConnectionError that may have been sent", err)
 		}
 	})
 

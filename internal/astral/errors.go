@@ -144,6 +144,11 @@ type ConnectionError struct {
 	URL      string
 	Attempts int
 	Err      error
+	// NotSent reports that no attempt can have reached the API: each one
+	// failed before a request was written (the host has no address, the
+	// connection was refused, the context ended while connecting). A create
+	// that was not sent created nothing; one that was may have.
+	NotSent bool
 }
 
 func (e *ConnectionError) Error() string {
