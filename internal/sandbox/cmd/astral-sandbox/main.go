@@ -62,21 +62,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// Listen before anything else: a sandbox that cannot start (its port in
+	// use) neither creates its database nor mints the demo members' keys.
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; this covers the returns before Serve
 	srv, err := sandbox.New(sandbox.Options{DBPath: *dbPath, Logger: logger})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	org, err := srv.DemoOrganization(ctx)
 	if err != nil {
 		return fmt.Errorf("demo organization: %w", err)
-	}
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)
-	if err != nil {
-		return err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)

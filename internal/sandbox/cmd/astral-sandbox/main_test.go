@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver of the sandbox's files
 )
 
 var secretPattern = regexp.MustCompile(`^astral_live_[A-Za-z0-9]{32}$`)
@@ -23,11 +29,7 @@ var secretPattern = regexp.MustCompile(`^astral_live_[A-Za-z0-9]{32}$`)
 // cleanly on SIGTERM and SIGINT.
 func TestCommand(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "astral-sandbox")
-	build := exec.CommandContext(context.Background(), "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := build(t, dir)
 	db := filepath.Join(dir, "sandbox.db")
 	creds := filepath.Join(dir, "credentials.json")
 
@@ -98,6 +100,78 @@ func TestCommand(t *testing.T) {
 		}
 	})
 	second.stop(t, syscall.SIGINT)
+}
+
+// TestCommandPortInUse starts the command on a port that is taken, once on
+// a new database file and once on one that has the demo organization: it
+// fails, saying why, without creating the file or minting a key into it.
+func TestCommandPortInUse(t *testing.T) {
+	dir := t.TempDir()
+	bin := build(t, dir)
+	taken, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	fails := func(t *testing.T, db string) {
+		t.Helper()
+		cmd := exec.CommandContext(context.Background(), bin, "--listen", taken.Addr().String(), "--db", db)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err == nil {
+			t.Fatal("the command started on a port in use")
+		}
+		if !strings.Contains(stderr.String(), "address already in use") || stdout.Len() != 0 {
+			t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
+		}
+	}
+
+	t.Run("a new database is not created", func(t *testing.T) {
+		db := filepath.Join(dir, "new.db")
+		fails(t, db)
+		if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the database exists: %v", err)
+		}
+	})
+	t.Run("an existing database gets no new key", func(t *testing.T) {
+		db := filepath.Join(dir, "existing.db")
+		first, _ := start(t, bin, "--listen", "127.0.0.1:0", "--db", db)
+		first.stop(t, syscall.SIGTERM)
+		before := keyCount(t, db)
+		if before != 3 {
+			t.Fatalf("%d keys after the first start, want the 3 members'", before)
+		}
+		fails(t, db)
+		if after := keyCount(t, db); after != before {
+			t.Errorf("%d keys after a start on a port in use, was %d", after, before)
+		}
+	})
+}
+
+// build compiles the command into dir.
+func build(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "astral-sandbox")
+	cmd := exec.CommandContext(context.Background(), "go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// keyCount counts the keys in a sandbox database file, of any status.
+func keyCount(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM api_keys`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 type running struct {
