@@ -1,15 +1,26 @@
 // Package pluginserve starts a provider process tuned for the way Terraform
-// runs it: a short-lived process whose logs Terraform usually discards.
+// runs it: a short-lived process whose logs Terraform usually discards, and
+// which must outlive a Terraform that is killed for as long as it takes to
+// undo what Terraform can no longer receive.
 package pluginserve
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+
+	astralprovider "github.com/astral/terraform-provider-astral/internal/provider"
 )
 
 // gcPercent is the garbage collector's target while serving. A plan of a
@@ -19,14 +30,90 @@ import (
 // times as large (250 to 320 MiB instead of 160 MiB for a thousand keys).
 const gcPercent = 400
 
-// Serve serves the provider after tuning the process; see quietSDKLogs and
-// tuneGC. A user's GOGC and TF_LOG_SDK* variables are left alone.
-func Serve(ctx context.Context, p func() provider.Provider, opts providerserver.ServeOpts) error {
+// Serve serves the provider over protocol 6 after tuning the process; see
+// quietSDKLogs, tuneGC and outliveTerraform. A user's GOGC and TF_LOG_SDK*
+// variables are left alone.
+func Serve(_ context.Context, p func() provider.Provider, opts providerserver.ServeOpts) error {
 	if err := quietSDKLogs(); err != nil {
 		return err
 	}
 	tuneGC()
-	return providerserver.Serve(ctx, p, opts)
+	run := &runWatch{}
+	outliveTerraform(run)
+	var serveOpts []tf6server.ServeOpt
+	if opts.Debug {
+		serveOpts = append(serveOpts, tf6server.WithManagedDebug())
+	}
+	return tf6server.Serve(opts.Address, func() tfprotov6.ProviderServer {
+		return &stopAwareServer{ProviderServer: providerserver.NewProtocol6(p())(), run: run}
+	}, serveOpts...)
+}
+
+// runWatch is what the process knows of the Terraform run it serves.
+type runWatch struct {
+	// stopRequested is set once Terraform asks the provider to stop: a
+	// graceful stop, after which contexts end and Terraform still saves
+	// what each apply returns.
+	stopRequested atomic.Bool
+	// applies counts the applies in flight, which may have clean-up to do
+	// when Terraform is gone.
+	applies sync.WaitGroup
+}
+
+// stopAwareServer tells each apply, through its context, whether a
+// context that ends means a graceful stop or a Terraform that is gone
+// (see provider.WithStopSignal).
+type stopAwareServer struct {
+	tfprotov6.ProviderServer
+	run *runWatch
+}
+
+func (s *stopAwareServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	s.run.stopRequested.Store(true)
+	return s.ProviderServer.StopProvider(ctx, req)
+}
+
+func (s *stopAwareServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	s.run.applies.Add(1)
+	defer s.run.applies.Done()
+	return s.ProviderServer.ApplyResourceChange(astralprovider.WithStopSignal(ctx, s.run.stopRequested.Load), req)
+}
+
+const (
+	// parentPollInterval is how often the process checks that Terraform,
+	// its parent, is still there.
+	parentPollInterval = 100 * time.Millisecond
+	// cleanupGrace bounds how long the process outlives Terraform: the
+	// clean-up of an abandoned create takes at most 30 s (see
+	// provider.abandonedCreateTimeout), and every one runs at once.
+	cleanupGrace = 45 * time.Second
+)
+
+// outliveTerraform keeps the process alive when Terraform is killed, until
+// the applies in flight have undone what Terraform can no longer receive,
+// and then ends it. Without it, the process dies of SIGPIPE at its next log
+// line (its stderr has no reader any more, and Go ends a program that
+// writes to a broken pipe on fd 1 or 2), and its creates complete on the
+// API with nobody to hear them; and once Terraform is gone nobody would
+// ever end the process, which go-plugin serves until told to stop.
+func outliveTerraform(run *runWatch) {
+	signal.Ignore(syscall.SIGPIPE)
+	parent := os.Getppid()
+	go func() {
+		for os.Getppid() == parent {
+			time.Sleep(parentPollInterval)
+		}
+		done := make(chan struct{})
+		go func() {
+			run.applies.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(cleanupGrace):
+		}
+		os.Exit(1)
+	}()
 }
 
 // quietSDKLogs turns the plugin SDK's own loggers off when Terraform will

@@ -50,6 +50,10 @@ func advice(err error) string {
 		return "The request was canceled before the API answered, as when Terraform is interrupted."
 	case errors.Is(err, context.DeadlineExceeded):
 		return "The request did not finish in time. Run Terraform again, or raise request_timeout if the API is slow to answer."
+	case errors.As(err, &connErr) && connErr.NotSent:
+		return fmt.Sprintf("Could not connect to the Astral API at %s, so nothing was sent. Check the provider's endpoint (or %s): "+
+			"its host name must resolve and the API must listen there, reachable from this machine (proxy, firewall, VPN).",
+			endpointOf(connErr.URL), envEndpoint)
 	case errors.As(err, &connErr):
 		return fmt.Sprintf("No response from the Astral API at %s. Check the provider's endpoint (or %s) and the network between Terraform and the API.",
 			endpointOf(connErr.URL), envEndpoint)

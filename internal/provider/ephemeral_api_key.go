@@ -107,7 +107,11 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 		resp.Diagnostics.AddAttributeError(path.Root("expire_after"), "Invalid duration", "expire_after: "+err.Error()+".")
 		return
 	}
-	expiresAt := expiryAfter(e.data.now(ctx), lifetime)
+	if err := e.data.syncClock(ctx); err != nil {
+		resp.Diagnostics.Append(clientErrorDiagnostic("Could not read the Astral API's clock, by which the key's expiry is set", err))
+		return
+	}
+	expiresAt := expiryAfter(e.data.now(), lifetime)
 	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: config.Name.ValueString(), ExpiresAt: &expiresAt})
 	if err != nil {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))

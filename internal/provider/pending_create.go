@@ -4,24 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
-// replayWindow is how long after a create the provider asks the API again
-// with its Idempotency-Key: the API replays a create for 24 hours, and the
-// hour left is a margin for clocks that disagree.
-const replayWindow = 23 * time.Hour
-
-// pendingCreate is a create request that got no answer (the connection
-// failed or timed out), so the API may or may not have created the key.
-// Sent again with the same Idempotency-Key and body within the replay
-// window, it returns that key, or creates it once if the first never
-// arrived: either way the key reaches a state that knows it.
+// pendingCreate is a create request that was sent but got no answer (the
+// connection failed or timed out after it was written), so the API may or
+// may not have created the key. The API remembers the Idempotency-Key of
+// the create that made a key for as long as the key exists, so a later
+// apply asks it which key that was, if any, and revokes it: no key is left
+// active without a state that knows it, however long the placeholder waits.
 //
 // It lives in the placeholder's state, not in private state: Terraform
 // plans a tainted placeholder's replacement as a create and hands the
@@ -30,11 +29,21 @@ type pendingCreate struct {
 	IdempotencyKey string
 	Name           string
 	ExpiresAt      *time.Time
-	AttemptedAt    time.Time
+	// AttemptedAt is when the request was sent, by the API's clock as far as
+	// the provider had heard it (see providerData.now). Messages name it;
+	// nothing is decided by it, since clocks may disagree.
+	AttemptedAt time.Time
+	// OrganizationID is the organization of the provider's key that sent
+	// it, when known: a placeholder is settled only by that organization.
+	OrganizationID string
 }
 
-func newPendingCreate(opts astral.APIKeyCreateOptions, now time.Time) pendingCreate {
-	return pendingCreate{IdempotencyKey: opts.IdempotencyKey, Name: opts.Name, ExpiresAt: opts.ExpiresAt, AttemptedAt: now.UTC().Truncate(time.Second)}
+func newPendingCreate(opts astral.APIKeyCreateOptions, attemptedAt time.Time, caller *astral.Identity) pendingCreate {
+	p := pendingCreate{IdempotencyKey: opts.IdempotencyKey, Name: opts.Name, ExpiresAt: opts.ExpiresAt, AttemptedAt: attemptedAt.UTC().Truncate(time.Second)}
+	if caller != nil {
+		p.OrganizationID = caller.Organization.ID
+	}
+	return p
 }
 
 // placeholder is the state of a key whose create got no answer: the
@@ -50,7 +59,11 @@ func (p pendingCreate) placeholder(plan apiKeyResourceModel) apiKeyResourceModel
 		CreatedBy:      types.ObjectNull(memberAttrTypes),
 		ExpiresAt:      rfc3339(p.ExpiresAt),
 	}
+	if p.OrganizationID != "" {
+		m.OrganizationID = types.StringValue(p.OrganizationID)
+	}
 	m.Secret = types.StringNull()
+	m.EncryptedSecret = types.StringNull()
 	m.IdempotencyKey = types.StringValue(p.IdempotencyKey)
 	m.ReadyForRotation = types.BoolValue(false)
 	return m
@@ -62,7 +75,7 @@ func pendingCreateOf(state apiKeyResourceModel) *pendingCreate {
 	if state.IdempotencyKey.IsNull() || state.IdempotencyKey.IsUnknown() {
 		return nil
 	}
-	p := &pendingCreate{IdempotencyKey: state.IdempotencyKey.ValueString(), Name: state.Name.ValueString()}
+	p := &pendingCreate{IdempotencyKey: state.IdempotencyKey.ValueString(), Name: state.Name.ValueString(), OrganizationID: state.OrganizationID.ValueString()}
 	if t, ok := parseTime(state.CreatedAt.StringValue); ok {
 		p.AttemptedAt = t
 	}
@@ -72,60 +85,111 @@ func pendingCreateOf(state apiKeyResourceModel) *pendingCreate {
 	return p
 }
 
-// replayable reports whether the API still replays p at now.
-func (p pendingCreate) replayable(now time.Time) bool {
-	return now.Sub(p.AttemptedAt) < replayWindow
-}
-
-// recoveryOutcome is how asking the API again for a pending create ended.
-type recoveryOutcome int
-
-const (
-	// keyRecovered: the API returned the key, which existed already or was
-	// created now; the placeholder becomes that key.
-	keyRecovered recoveryOutcome = iota
-	// recoveryRetryLater: the API could not answer (an error says why); the
-	// placeholder stays for a later run.
-	recoveryRetryLater
-	// recoveryGivenUp: nothing can be recovered any more (a warning says
-	// which key to look for); the placeholder goes.
-	recoveryGivenUp
-)
-
-// recovery is the result of asking the API again for a pending create.
-type recovery struct {
-	outcome recoveryOutcome
-	// key is set when the outcome is keyRecovered.
-	key   *astral.APIKey
-	diags diag.Diagnostics
-}
-
-// askAgain sends the create of p again, with its Idempotency-Key.
-func (p pendingCreate) askAgain(ctx context.Context, client *astral.Client, now time.Time) recovery {
-	if !p.replayable(now) {
-		return p.givenUp("the API no longer remembers that request (it does for 24 hours)")
+// keepPendingCreate saves state, a placeholder or a key whose secret
+// nothing holds, for a create that failed after the API may have made a
+// key: the next plan replaces it, and its apply settles the create (see
+// settlePendingCreate), so that no key is left active without a state that
+// knows it. cause is the error that says why.
+func (r *apiKeyResource) keepPendingCreate(ctx context.Context, state apiKeyResourceModel, cause diag.Diagnostic, resp *resource.CreateResponse) {
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	what := fmt.Sprintf("The API may have created the key %q before the connection failed. Terraform keeps a placeholder for it in the state, "+
+		"and the next apply replaces it: it asks the API which key that request created, if any, revokes it (nothing holds its secret) "+
+		"and creates a new one, so that no key is left behind. Run terraform apply again.", state.Name.ValueString())
+	if !state.ID.IsNull() {
+		what = fmt.Sprintf("The API created the key %q (%s), but nothing holds its secret. The next apply revokes it and creates a new one.",
+			state.Name.ValueString(), state.ID.ValueString())
 	}
-	key, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: p.Name, ExpiresAt: p.ExpiresAt, IdempotencyKey: p.IdempotencyKey})
+	if failedCreateKept(r.data.terraformVersion) {
+		resp.Diagnostics.Append(cause)
+		resp.Diagnostics.AddWarning("API key creation not confirmed", what)
+		return
+	}
+	// The apply cannot fail with the placeholder on this CLI: the warning
+	// carries the error, and the plan replaces the untainted placeholder
+	// all the same (see ModifyPlan).
+	resp.Diagnostics.AddWarning("API key creation not confirmed: "+cause.Summary(),
+		what+fmt.Sprintf(" (Terraform %s cannot save a failed create's state, so this apply does not fail.)\n\n", r.data.terraformVersion)+cause.Detail())
+}
+
+// failedCreateKept reports whether the CLI of terraformVersion saves the
+// state that a create returns with an error, as a tainted object. Terraform
+// 1.16 (1.16.0-rc2, and its main branch in 2026-12) does not: it saves the
+// object as tainted, then once more with the status of the empty object it
+// had before the create, and crashes ("has status ObjectStatus(0), which
+// cannot be saved in state"), losing the run's state. There, the create
+// returns with a warning. OpenTofu sends its own version, below 1.16.
+func failedCreateKept(terraformVersion string) bool {
+	parts := strings.SplitN(strings.SplitN(terraformVersion, "-", 2)[0], ".", 3)
+	if len(parts) < 2 {
+		return true
+	}
+	major, errMajor := strconv.Atoi(parts[0])
+	minor, errMinor := strconv.Atoi(parts[1])
+	if errMajor != nil || errMinor != nil {
+		return true
+	}
+	return major < 1 || (major == 1 && minor < 16)
+}
+
+// settlePendingCreate destroys a placeholder: it asks the API which key its
+// create made, if any, and revokes that key, whose secret nobody has. One
+// warning tells what happened. When the API cannot answer, the placeholder
+// stays, with the error.
+func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral.Client, state apiKeyResourceModel, diags *diag.Diagnostics) {
+	pending := pendingCreateOf(state)
+	sent := "An earlier apply"
+	if !pending.AttemptedAt.IsZero() {
+		sent = "An apply at " + pending.AttemptedAt.Format(time.RFC3339)
+	}
+	key, err := client.APIKeys.FindByIdempotencyKey(ctx, pending.IdempotencyKey)
 	switch {
-	case err == nil:
-		return recovery{outcome: keyRecovered, key: key}
-	case errors.Is(err, astral.ErrInvalidRequest), errors.Is(err, astral.ErrIdempotencyConflict):
-		// A create that never arrived, sent too late for its expiry, is
-		// refused: no key exists to recover.
-		return p.givenUp(fmt.Sprintf("the API refused the same request now (%s)", err))
-	default:
-		return recovery{outcome: recoveryRetryLater, diags: diag.Diagnostics{
-			clientErrorDiagnostic(fmt.Sprintf("Could not confirm whether the API key %q was created", p.Name), err),
-		}}
+	case errors.Is(err, astral.ErrNotFound):
+		// The API answers 404 to another organization's key as well.
+		if !r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not confirm whether the API key "+strconv.Quote(pending.Name)+" was created", diags) {
+			return
+		}
+		diags.AddWarning("Unconfirmed API key creation settled",
+			fmt.Sprintf("%s sent the creation of the API key %q and got no answer. The API says that request created no key (it never arrived, or failed), "+
+				"so nothing is left behind; the new key takes the placeholder's place in the state.", sent, pending.Name))
+		return
+	case err != nil:
+		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not confirm whether the API key %q was created", pending.Name), err))
+		return
 	}
+
+	r.data.keyChanged(key.ID)
+	outcome := "has been revoked"
+	switch key.Status {
+	case astral.APIKeyStatusActive:
+		if _, err := client.APIKeys.Revoke(ctx, key.ID); err != nil && !errors.Is(err, astral.ErrNotFound) {
+			diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not revoke the API key %q (%s), made by an unconfirmed create", key.Name, key.ID), err))
+			return
+		}
+	case astral.APIKeyStatusRevoked:
+		outcome = "had been revoked already"
+	default:
+		outcome = "had expired already"
+	}
+	diags.AddWarning("Unconfirmed API key creation settled",
+		fmt.Sprintf("%s got no answer when it created the API key %q, which the API had created at %s (%s). That key, whose secret nothing holds, %s, "+
+			"and the new key takes the placeholder's place in the state.",
+			sent, key.Name, key.CreatedAt.UTC().Format(time.RFC3339), key.ID, outcome))
 }
 
-// givenUp is the recovery of a placeholder that is given up, with a warning
-// that says why and which key to look for.
-func (p pendingCreate) givenUp(why string) recovery {
-	return recovery{outcome: recoveryGivenUp, diags: diag.Diagnostics{diag.NewWarningDiagnostic("API key creation could not be confirmed",
-		fmt.Sprintf("An apply at %s could not tell whether the API created the key %q, and %s. "+
-			"The placeholder has been removed from the state, and the next plan creates a new key. "+
-			"Look for an active key named %q created around %s (the astral_api_keys data source or Settings → Security in the app), then import it or revoke it.",
-			p.AttemptedAt.Format(time.RFC3339), p.Name, why, p.Name, p.AttemptedAt.Format(time.RFC3339)))}}
+// setPlaceholderIdentity gives a placeholder, which has no key id yet, the
+// identity of its organization: the one it recorded, or the provider's.
+func (r *apiKeyResource) setPlaceholderIdentity(ctx context.Context, state apiKeyResourceModel, resp *resource.ReadResponse) {
+	if resp.Identity == nil || !state.ID.IsNull() {
+		return
+	}
+	organization := state.OrganizationID
+	if organization.IsNull() {
+		caller, err := r.data.callerIdentity(ctx)
+		if err != nil {
+			resp.Diagnostics.Append(clientErrorDiagnostic("Could not tell the organization of the provider's API key", err))
+			return
+		}
+		organization = types.StringValue(caller.Organization.ID)
+	}
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, apiKeyIdentityModel{ID: types.StringNull(), OrganizationID: organization})...)
 }

@@ -2,11 +2,15 @@ package provider
 
 import (
 	"crypto/rand"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
 	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
 func TestPendingCreateOf(t *testing.T) {
@@ -15,16 +19,19 @@ func TestPendingCreateOf(t *testing.T) {
 	opts := func(expiresAt *time.Time) astral.APIKeyCreateOptions {
 		return astral.APIKeyCreateOptions{Name: "CI", ExpiresAt: expiresAt, IdempotencyKey: "K"}
 	}
+	caller := &astral.Identity{Organization: astral.Organization{ID: "org_01JD3X8Z6W4Q9T2B7N5M1K0C3Q"}}
 	tests := []struct {
 		name  string
 		state apiKeyResourceModel
 		want  *pendingCreate
 	}{
 		{name: "a key the API confirmed", state: *stored(t, "CI", &expires)},
-		{name: "a placeholder", state: newPendingCreate(opts(&expires), attempted).placeholder(*planned(rfc3339(&expires))),
+		{name: "a placeholder", state: newPendingCreate(opts(&expires), attempted, nil).placeholder(*planned(rfc3339(&expires))),
 			want: &pendingCreate{IdempotencyKey: "K", Name: "k", ExpiresAt: &expires, AttemptedAt: attempted}},
-		{name: "a placeholder without expiry", state: newPendingCreate(opts(nil), attempted).placeholder(*planned(timestampNull())),
+		{name: "a placeholder without expiry", state: newPendingCreate(opts(nil), attempted, nil).placeholder(*planned(timestampNull())),
 			want: &pendingCreate{IdempotencyKey: "K", Name: "k", AttemptedAt: attempted}},
+		{name: "a placeholder of a known organization", state: newPendingCreate(opts(nil), attempted, caller).placeholder(*planned(timestampNull())),
+			want: &pendingCreate{IdempotencyKey: "K", Name: "k", AttemptedAt: attempted, OrganizationID: caller.Organization.ID}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -32,90 +39,142 @@ func TestPendingCreateOf(t *testing.T) {
 			switch {
 			case (got == nil) != (tt.want == nil):
 				t.Fatalf("got %+v, want %+v", got, tt.want)
-			case got != nil && (got.IdempotencyKey != tt.want.IdempotencyKey || got.Name != tt.want.Name ||
+			case got != nil && (got.IdempotencyKey != tt.want.IdempotencyKey || got.Name != tt.want.Name || got.OrganizationID != tt.want.OrganizationID ||
 				!got.AttemptedAt.Equal(tt.want.AttemptedAt) || !equalTime(got.ExpiresAt, tt.want.ExpiresAt)):
 				t.Errorf("got %+v, want %+v", *got, *tt.want)
 			}
-			if got != nil && (!tt.state.ID.IsNull() || !tt.state.Secret.IsNull()) {
+			if got != nil && (!tt.state.ID.IsNull() || !tt.state.Secret.IsNull() || !tt.state.EncryptedSecret.IsNull()) {
 				t.Errorf("the placeholder has an id or a secret: %+v", tt.state)
 			}
 		})
 	}
 }
 
-// TestPendingCreateRecover asks the sandbox again for creates whose answer
-// was lost, in every way that can end.
-func TestPendingCreateRecover(t *testing.T) {
+func TestFailedCreateKept(t *testing.T) {
+	tests := []struct {
+		version string
+		want    bool
+	}{
+		{"1.5.7", true},
+		{"1.11.4", true},
+		{"1.15.9", true},
+		{"1.12.6", true}, // OpenTofu
+		{"1.16.0-rc2", false},
+		{"1.16.0", false},
+		{"1.17.0-alpha20260812", false},
+		{"2.0.0", false},
+		{"", true}, // a CLI that sends no version
+		{"dev", true},
+	}
+	for _, tt := range tests {
+		if got := failedCreateKept(tt.version); got != tt.want {
+			t.Errorf("failedCreateKept(%q) = %t, want %t", tt.version, got, tt.want)
+		}
+	}
+}
+
+// TestSettlePendingCreate settles placeholders against the sandbox, in
+// every way that can end: the API's answer decides, never the time that
+// passed, so a placeholder a day or months old, or stamped by a clock that
+// disagrees with the API's, is settled like a fresh one.
+func TestSettlePendingCreate(t *testing.T) {
 	t.Parallel()
 	e := newTestAccEnv(t)
-	now := e.Server.Now()
-	later := now.Add(30 * 24 * time.Hour)
-	// committed is a create the API carried out; its answer is "lost".
-	committedOpts := astral.APIKeyCreateOptions{Name: testKeyPrefix + "committed", ExpiresAt: &later, IdempotencyKey: rand.Text()}
-	committed, err := e.Client.APIKeys.Create(t.Context(), committedOpts)
+	other, err := e.Server.CreateOrganization(t.Context(), "Lakeside Rowing Club", sandbox.PlanCoach)
 	if err != nil {
 		t.Fatal(err)
 	}
+	now := e.Server.Now()
+	later := now.Add(300 * 24 * time.Hour)
+	// create makes a key with an idempotency key, as a create whose answer
+	// was lost does, and returns the pending create that remembers it.
+	create := func(t *testing.T, name string, attemptedAt time.Time) (pendingCreate, *astral.APIKey) {
+		opts := astral.APIKeyCreateOptions{Name: testKeyPrefix + name, ExpiresAt: &later, IdempotencyKey: rand.Text()}
+		key, err := e.Client.APIKeys.Create(t.Context(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newPendingCreate(opts, attemptedAt, &astral.Identity{Organization: astral.Organization{ID: e.Org.ID}}), key
+	}
+	lost := func(name string) pendingCreate {
+		return newPendingCreate(astral.APIKeyCreateOptions{Name: testKeyPrefix + name, IdempotencyKey: rand.Text()}, now, nil)
+	}
+	otherClient := newTestClient(t, e.URL, other.Member(sandbox.RoleHeadCoach).APIKey)
 	unreachable := newTestClient(t, "http://127.0.0.1:1", e.HeadCoachKey)
-	past := now.Add(-time.Minute)
 
 	tests := []struct {
-		name        string
-		pending     pendingCreate
-		client      *astral.Client
-		wantID      string // the key recovered; "new" for a key created now
-		wantOutcome recoveryOutcome
-		wantDiag    string // how the diagnostic's summary starts; "" for none
+		name    string
+		setUp   func(t *testing.T) (pendingCreate, *astral.APIKey)
+		client  *astral.Client
+		want    string // the one diagnostic's summary
+		wantErr bool
+		detail  string // a part of its detail
 	}{
-		{name: "answer lost after the API created the key", pending: newPendingCreate(committedOpts, now.Add(-time.Hour)),
-			client: e.Client, wantID: committed.ID, wantOutcome: keyRecovered},
-		{name: "request lost before it reached the API",
-			pending: newPendingCreate(astral.APIKeyCreateOptions{Name: testKeyPrefix + "lost", IdempotencyKey: rand.Text()}, now.Add(-time.Hour)),
-			client:  e.Client, wantID: "new", wantOutcome: keyRecovered},
-		{name: "API unreachable again", pending: newPendingCreate(committedOpts, now.Add(-time.Hour)),
-			client: unreachable, wantOutcome: recoveryRetryLater, wantDiag: "Could not confirm whether the API key"},
-		{name: "beyond the replay window", pending: newPendingCreate(committedOpts, now.Add(-replayWindow)),
-			client: e.Client, wantOutcome: recoveryGivenUp, wantDiag: "API key creation could not be confirmed"},
-		{name: "never arrived, and its expiry has passed since",
-			pending: newPendingCreate(astral.APIKeyCreateOptions{Name: testKeyPrefix + "late", ExpiresAt: &past, IdempotencyKey: rand.Text()}, now.Add(-time.Hour)),
-			client:  e.Client, wantOutcome: recoveryGivenUp, wantDiag: "API key creation could not be confirmed"},
+		{name: "answer lost after the API created the key", setUp: func(t *testing.T) (pendingCreate, *astral.APIKey) { return create(t, "lost-answer", now) },
+			client: e.Client, want: "Unconfirmed API key creation settled", detail: "has been revoked"},
+		{name: "stamped by a machine clock a day behind the API's", setUp: func(t *testing.T) (pendingCreate, *astral.APIKey) {
+			return create(t, "skewed-day", now.Add(-25*time.Hour))
+		}, client: e.Client, want: "Unconfirmed API key creation settled", detail: "has been revoked"},
+		{name: "stamped by a machine clock months ahead of the API's", setUp: func(t *testing.T) (pendingCreate, *astral.APIKey) {
+			return create(t, "skewed-months", now.Add(120*24*time.Hour))
+		}, client: e.Client, want: "Unconfirmed API key creation settled", detail: "has been revoked"},
+		{name: "key revoked since in the app", setUp: func(t *testing.T) (pendingCreate, *astral.APIKey) {
+			p, key := create(t, "revoked-since", now)
+			e.RevokeKey(t, key.ID)
+			return p, key
+		}, client: e.Client, want: "Unconfirmed API key creation settled", detail: "had been revoked already"},
+		{name: "request that never reached the API", setUp: func(*testing.T) (pendingCreate, *astral.APIKey) { return lost("never-arrived"), nil },
+			client: e.Client, want: "Unconfirmed API key creation settled", detail: "created no key"},
+		{name: "API unreachable again", setUp: func(t *testing.T) (pendingCreate, *astral.APIKey) { return create(t, "unreachable", now) },
+			client: unreachable, want: "Could not confirm whether the API key", wantErr: true},
+		{name: "provider key of another organization", setUp: func(t *testing.T) (pendingCreate, *astral.APIKey) { return create(t, "other-org", now) },
+			client: otherClient, want: "API key of another organization", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.pending.askAgain(t.Context(), tt.client, now)
-			if got.outcome != tt.wantOutcome {
-				t.Errorf("outcome = %v, want %v", got.outcome, tt.wantOutcome)
+			pending, key := tt.setUp(t)
+			r := &apiKeyResource{configured{data: &providerData{client: tt.client, machineNow: time.Now}}}
+			var diags diag.Diagnostics
+			r.settlePendingCreate(t.Context(), tt.client, pending.placeholder(*planned(rfc3339(pending.ExpiresAt))), &diags)
+			if len(diags) != 1 || diags.HasError() != tt.wantErr || !strings.HasPrefix(diags[0].Summary(), tt.want) || !strings.Contains(diags[0].Detail(), tt.detail) {
+				t.Fatalf("diagnostics %v, want one %q saying %q (error: %t)", diags, tt.want, tt.detail, tt.wantErr)
 			}
-			key := got.key
-			var summaries []string
-			for _, d := range got.diags {
-				summaries = append(summaries, d.Summary())
-				if strings.Contains(d.Detail(), "astral_live_") {
-					t.Errorf("diagnostic holds a secret: %s", d.Detail())
-				}
-			}
-			if got := strings.Join(summaries, "; "); (got == "") != (tt.wantDiag == "") || !strings.HasPrefix(got, tt.wantDiag) {
-				t.Errorf("diagnostics %q, want %q", got, tt.wantDiag)
-			}
-			switch {
-			case tt.wantID == "" && key != nil:
-				t.Errorf("recovered %s, want none", key.ID)
-			case tt.wantID == "":
-			case key == nil:
-				t.Fatalf("recovered nothing, want a key")
-			case key.Name != tt.pending.Name || key.Secret == "":
-				t.Errorf("recovered %q with secret %v, want %q with its secret", key.Name, key.Secret != "", tt.pending.Name)
-			case tt.wantID != "new" && (key.ID != tt.wantID || key.Secret != committed.Secret):
-				t.Errorf("recovered %s, want %s with the secret of its creation", key.ID, tt.wantID)
+			if strings.Contains(diags[0].Detail(), "astral_live_") {
+				t.Errorf("diagnostic holds a secret: %s", diags[0].Detail())
 			}
 			if key == nil {
 				return
 			}
-			// Asking once more gives the same key: a key is created once.
-			again := tt.pending.askAgain(t.Context(), tt.client, now)
-			if again.key == nil || again.key.ID != key.ID {
-				t.Errorf("asked again, got %v, want %s", again.key, key.ID)
+			if !tt.wantErr && !strings.Contains(diags[0].Detail(), key.CreatedAt.UTC().Format(time.RFC3339)) {
+				t.Errorf("warning %q does not name the key's creation time %s", diags[0].Detail(), key.CreatedAt.UTC().Format(time.RFC3339))
+			}
+			got, err := e.Client.APIKeys.Read(t.Context(), key.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantStatus := map[bool]astral.APIKeyStatus{false: astral.APIKeyStatusRevoked, true: astral.APIKeyStatusActive}[tt.wantErr]; got.Status != wantStatus {
+				t.Errorf("key %s is %s, want %s", key.ID, got.Status, wantStatus)
 			}
 		})
 	}
+
+	t.Run("more than a day after the create, when the API no longer replays it", func(t *testing.T) {
+		pending, key := create(t, "after-replay", now)
+		e.Server.AdvanceClock(25 * time.Hour)
+		r := &apiKeyResource{configured{data: &providerData{client: e.Client, machineNow: time.Now}}}
+		var diags diag.Diagnostics
+		r.settlePendingCreate(t.Context(), e.Client, pending.placeholder(*planned(rfc3339(pending.ExpiresAt))), &diags)
+		if len(diags) != 1 || diags.HasError() {
+			t.Fatalf("diagnostics %v, want one warning", diags)
+		}
+		if _, err := e.Client.APIKeys.Read(t.Context(), key.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := e.Client.APIKeys.FindByIdempotencyKey(t.Context(), pending.IdempotencyKey); err != nil || got.Status != astral.APIKeyStatusRevoked {
+			t.Errorf("key of the create is %v (%v), want revoked", got, err)
+		}
+		if _, err := e.Client.APIKeys.FindByIdempotencyKey(t.Context(), rand.Text()); !errors.Is(err, astral.ErrNotFound) {
+			t.Errorf("an idempotency key never used: %v, want ErrNotFound", err)
+		}
+	})
 }

@@ -143,7 +143,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 				"so this plan cannot refresh Astral resources or read Astral data sources. "+
 				"Apply the resources the provider configuration depends on first (for example with -target).",
 		)
-		data := &providerData{machineNow: time.Now}
+		data := &providerData{machineNow: time.Now, terraformVersion: req.TerraformVersion}
 		resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
 		resp.ListResourceData, resp.ActionData = data, data
 		return
@@ -161,7 +161,7 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 				"Set endpoint (or "+envEndpoint+") to the API's base URL, such as "+astral.DefaultEndpoint+".")
 		return
 	}
-	data := &providerData{client: client, machineNow: time.Now}
+	data := &providerData{client: client, machineNow: time.Now, terraformVersion: req.TerraformVersion}
 	resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
 	resp.ListResourceData, resp.ActionData = data, data
 }

@@ -21,25 +21,34 @@ type providerData struct {
 	machineNow func() time.Time
 	// listing serves the reads of this process (see keyListing).
 	listing keyListing
-	// caller is who the provider's key is, asked once per process.
-	caller callerOnce
+	// caller is who the provider's key is, once the API has said so.
+	caller callerCache
+	// terraformVersion is the version of the CLI that runs the provider
+	// (OpenTofu sends its own); see failedCreateKept.
+	terraformVersion string
 }
 
-// now is the API's current time, by which it decides expiry (see
-// astral.Client.Now). Before this process has heard from the API, it asks
-// who the provider's key is (a read it needs anyway), so that an expiry
-// computed from now agrees with the API's clock even when this machine's
-// clock does not.
-func (d *providerData) now(ctx context.Context) time.Time {
+// now is the API's current time, by which it decides expiry, as far as
+// this process has heard from the API (see astral.Client.Now); before
+// that, this machine's. It sends nothing: a call that must agree with the
+// API's clock asks the API first (see syncClock).
+func (d *providerData) now() time.Time {
 	if d.client == nil {
 		return d.machineNow()
 	}
-	if !d.client.ClockObserved() {
-		// Without an answer the machine's clock stands: the request that
-		// needs the time reports the failure.
-		_, _ = d.callerIdentity(ctx)
-	}
 	return d.client.Now()
+}
+
+// syncClock makes sure this process has heard the API's clock, asking who
+// the provider's key is (a read it needs anyway) when nothing has been
+// heard yet, so that an expiry computed from now agrees with the API even
+// when this machine's clock does not.
+func (d *providerData) syncClock(ctx context.Context) error {
+	if d.client.ClockObserved() {
+		return nil
+	}
+	_, err := d.callerIdentity(ctx)
+	return err
 }
 
 // apiClient returns the client, or, when there is none (the provider's
@@ -90,20 +99,38 @@ func (c *configured) configure(v any, diags *diag.Diagnostics) {
 	c.data = data
 }
 
-// callerOnce holds the answer to GET /v1/me for the life of a process: one
-// request per process at most, whatever the number of resources.
-type callerOnce struct {
-	once     sync.Once
+// callerCache holds the answer to GET /v1/me for the life of a process
+// once the API has given it: one successful request per process, whatever
+// the number of resources. A failure is never kept: it belongs to the call
+// that met it, with that call's context, and the next call asks again.
+type callerCache struct {
+	// mu is held during the request, so that calls made at once wait for
+	// one answer instead of each sending the same request.
+	mu       sync.Mutex
 	identity *astral.Identity
-	err      error
 }
 
 // callerIdentity is who the provider's key is: its member, with the
 // member's role, and its organization, with its plan. The caller has checked
 // that there is a client (apiClient).
 func (d *providerData) callerIdentity(ctx context.Context) (*astral.Identity, error) {
-	d.caller.once.Do(func() {
-		d.caller.identity, d.caller.err = d.client.Me(ctx)
-	})
-	return d.caller.identity, d.caller.err
+	d.caller.mu.Lock()
+	defer d.caller.mu.Unlock()
+	if d.caller.identity != nil {
+		return d.caller.identity, nil
+	}
+	identity, err := d.client.Me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.caller.identity = identity
+	return identity, nil
+}
+
+// knownCaller is who the provider's key is if this process has heard it
+// already, or nil; it sends nothing.
+func (d *providerData) knownCaller() *astral.Identity {
+	d.caller.mu.Lock()
+	defer d.caller.mu.Unlock()
+	return d.caller.identity
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -302,7 +303,8 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	now := r.data.now(ctx)
+	// proveCaller has heard the API's clock, unless the API did not answer.
+	now := r.data.now()
 
 	if req.State.Raw.IsNull() {
 		if expiresAt, ok := parseTime(plannedExpiresAt.StringValue); ok {
@@ -362,7 +364,12 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
-	now := r.data.now(ctx)
+	// An expiry computed from now must agree with the API's clock.
+	if err := r.data.syncClock(ctx); err != nil {
+		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
+		return
+	}
+	now := r.data.now()
 	opts := astral.APIKeyCreateOptions{Name: plan.Name.ValueString()}
 	// Known at apply time: a value from another resource may have been unknown at plan time.
 	if expiresAt, ok := parseTime(plan.ExpiresAt.StringValue); ok {
@@ -383,32 +390,44 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	// is lost can be asked again in a later run (see keepPendingCreate).
 	opts.IdempotencyKey = rand.Text()
 	key, err := client.APIKeys.Create(ctx, opts)
+	if runGone(ctx) {
+		r.undoAbandonedCreate(ctx, client, opts, key, err)
+		resp.Diagnostics.AddError("Terraform run gone", "Terraform stopped waiting for the create of the API key "+strconv.Quote(opts.Name)+
+			" without asking the provider to stop, so the key could not reach the state: the provider has revoked what it created.")
+		return
+	}
 	if err != nil {
-		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
+		cause := clientErrorDiagnostic("Could not create the API key", err)
 		var connErr *astral.ConnectionError
-		if errors.As(err, &connErr) {
-			plan.EncryptedSecret = types.StringNull()
-			r.keepPendingCreate(ctx, newPendingCreate(opts, now).placeholder(plan), resp)
+		if errors.As(err, &connErr) && !connErr.NotSent {
+			r.keepPendingCreate(ctx, newPendingCreate(opts, now, r.data.knownCaller()).placeholder(plan), cause, resp)
+			return
 		}
+		resp.Diagnostics.Append(cause)
 		return
 	}
 
 	r.data.keyChanged(key.ID)
 
-	// The secret exists nowhere else: it goes into the state before anything
-	// else can fail, so that an error below still leaves a key Terraform knows.
-	// With recipients, only its encryption does; should that fail, the key
-	// is left tainted, to be revoked and replaced by the next apply.
-	secret, encrypted := sealSecret(key.Secret, recipients, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), key.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), secret)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("encrypted_secret"), encrypted)...)
-
+	// With recipients, only the secret's encryption goes into the state.
+	// Should that fail, nothing holds the secret: the key is kept as a
+	// pending create, which the next apply revokes and replaces.
+	var sealed diag.Diagnostics
+	secret, encrypted := sealSecret(key.Secret, recipients, &sealed)
 	plan.setFrom(key)
 	plan.Secret, plan.EncryptedSecret = secret, encrypted
 	plan.ReadyForRotation = types.BoolValue(false)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.apiKeyModel)...)
+	if sealed.HasError() {
+		plan.IdempotencyKey = types.StringValue(opts.IdempotencyKey)
+		r.keepPendingCreate(ctx, plan, sealed[0], resp)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	// The answer would not reach a run that is gone by now.
+	if runGone(ctx) {
+		r.undoAbandonedCreate(ctx, client, opts, key, nil)
+	}
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -427,14 +446,13 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	// The identity read from the state stands when the key leaves it: the
 	// framework wants one after every read, and older CLIs send none.
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.apiKeyModel)...)
-	if pending := pendingCreateOf(state); pending != nil {
-		r.setPlaceholderIdentity(ctx, resp)
-		// A refresh sends only reads: the apply settles the create (see Delete).
-		resp.Diagnostics.AddWarning("API key creation not confirmed",
-			fmt.Sprintf("An apply at %s sent the creation of the API key %q but got no answer, so the API may or may not have created it. "+
-				"This run has sent nothing for it. The apply replaces the placeholder: it sends the same request again (the API remembers it for 24 hours), "+
-				"revokes the key the API made, if any, and creates a new one.",
-				pending.AttemptedAt.Format(time.RFC3339), pending.Name))
+	if pendingCreateOf(state) != nil {
+		// A refresh sends only reads; the plan replaces the placeholder, and
+		// the apply settles its create (see Delete), with one warning.
+		r.setPlaceholderIdentity(ctx, state, resp)
+		return
+	}
+	if !validStateID(state, &resp.Diagnostics) {
 		return
 	}
 
@@ -461,6 +479,13 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		// Anything but "gone" leaves the state as it was.
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not read the API key "+state.ID.ValueString(), err))
 		return
+	case !state.OrganizationID.IsNull() && key.OrganizationID != "" && key.OrganizationID != state.OrganizationID.ValueString():
+		// An import by identity that names another organization than the key's.
+		resp.Diagnostics.AddError("API key of another organization",
+			fmt.Sprintf("The API key %s belongs to the organization %s, but the state or the import's identity says %s. Terraform has changed nothing. "+
+				"Import the key with the organization_id it has, or without one.",
+				key.ID, key.OrganizationID, state.OrganizationID.ValueString()))
+		return
 	case key.Status == astral.APIKeyStatusRevoked:
 		revokedAt := "earlier"
 		if key.RevokedAt != nil {
@@ -480,26 +505,13 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 func (r *apiKeyResource) setState(ctx context.Context, state apiKeyResourceModel, key *astral.APIKey, resp *resource.ReadResponse) {
 	state.setFrom(key)
 	expired := key.Status == astral.APIKeyStatusExpired
-	state.ReadyForRotation = readyForRotation(ctx, state.Rotation, state.CreatedAt, state.ExpiresAt, expired, r.data.now(ctx))
+	state.ReadyForRotation = readyForRotation(ctx, state.Rotation, state.CreatedAt, state.ExpiresAt, expired, r.data.now())
 	// An imported key has no value yet: the default, as a configuration without it has.
 	if state.RevokeOnDestroy.IsNull() {
 		state.RevokeOnDestroy = types.BoolValue(true)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.apiKeyModel)...)
-}
-
-// keepPendingCreate saves a tainted placeholder for a key whose create got
-// no answer, with the request's idempotency key: the API may have created
-// the key, and the next apply asks it again (see settlePendingCreate), so
-// that no key is left active without a state that knows it.
-func (r *apiKeyResource) keepPendingCreate(ctx context.Context, placeholder apiKeyResourceModel, resp *resource.CreateResponse) {
-	resp.Diagnostics.Append(resp.State.Set(ctx, &placeholder)...)
-	resp.Diagnostics.AddWarning("API key creation not confirmed",
-		fmt.Sprintf("The API may have created the key %q before the connection failed. Terraform keeps a tainted placeholder for it in the state, "+
-			"and the next apply asks the API again (it remembers the request for 24 hours): a key it created is then revoked and replaced, "+
-			"so that no key is left behind. Run terraform apply again within 24 hours.",
-			placeholder.Name.ValueString()))
 }
 
 // Update changes only what the provider keeps for itself (rotation,
@@ -526,11 +538,11 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not verify the organization of the provider's API key", &resp.Diagnostics) {
+	if pendingCreateOf(state) != nil {
+		r.settlePendingCreate(ctx, client, state, &resp.Diagnostics)
 		return
 	}
-	if pending := pendingCreateOf(state); pending != nil {
-		r.settlePendingCreate(ctx, client, *pending, &resp.Diagnostics)
+	if !validStateID(state, &resp.Diagnostics) {
 		return
 	}
 
@@ -539,45 +551,26 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	// whatever revoke_on_destroy says (it can be false for such a key only
 	// after an import into a configuration with rotation).
 	if !state.RevokeOnDestroy.IsNull() && !state.RevokeOnDestroy.ValueBool() && !state.ExpiresAt.IsNull() {
+		if !r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not verify the organization of the provider's API key", &resp.Diagnostics) {
+			return
+		}
 		resp.Diagnostics.AddWarning("API key left active",
 			fmt.Sprintf("The API key %q (%s) has left the state but stays active until it expires at %s, because revoke_on_destroy is false. "+
 				"If nothing uses it any more, revoke it in the Astral app under Settings → Security.",
 				state.Name.ValueString(), id, state.ExpiresAt.ValueString()))
 		return
 	}
-	// Revoking a revoked key succeeds; a key that is gone needs no revoking.
+	// Revoking a revoked key succeeds. The API answers 404 to a key that is
+	// gone and to another organization's key alike: only the first may
+	// leave the state. A revoke that succeeds needs no such check.
 	r.data.keyChanged(id)
-	if _, err := client.APIKeys.Revoke(ctx, id); err != nil && !errors.Is(err, astral.ErrNotFound) {
+	_, err := client.APIKeys.Revoke(ctx, id)
+	switch {
+	case errors.Is(err, astral.ErrNotFound):
+		r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not tell whether the API key "+id+" still exists", &resp.Diagnostics)
+	case err != nil:
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+id, err))
 	}
-}
-
-// settlePendingCreate destroys a placeholder: it sends its create again,
-// which returns the key the API made or makes it now, and revokes that key,
-// whose secret nobody has. A placeholder beyond recovery just goes, with
-// its warning; one the API cannot answer for stays, with its error.
-func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral.Client, pending pendingCreate, diags *diag.Diagnostics) {
-	rec := pending.askAgain(ctx, client, r.data.now(ctx))
-	diags.Append(rec.diags...)
-	if rec.outcome != keyRecovered {
-		return
-	}
-	key := rec.key
-	r.data.keyChanged(key.ID)
-	if _, err := client.APIKeys.Revoke(ctx, key.ID); err != nil && !errors.Is(err, astral.ErrNotFound) {
-		diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not revoke the API key %q (%s), made by an unconfirmed create", key.Name, key.ID), err))
-		return
-	}
-	made := fmt.Sprintf("the API had created it then (%s)", key.ID)
-	// A key created a minute or more after the attempt was made by this
-	// run's request: the first one never arrived.
-	if key.CreatedAt.Sub(pending.AttemptedAt) >= time.Minute {
-		made = fmt.Sprintf("that request had never arrived, so sending it again now created %s", key.ID)
-	}
-	diags.AddWarning("Unconfirmed API key creation settled",
-		fmt.Sprintf("An apply at %s got no answer when it created the API key %q: %s. That key, whose secret nothing holds, has been revoked, "+
-			"and its replacement takes its place in the state.",
-			pending.AttemptedAt.Format(time.RFC3339), key.Name, made))
 }
 
 // ImportState takes a key's id, from terraform import or an import block's
@@ -632,20 +625,6 @@ func (r *apiKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySc
 	}
 }
 
-// setPlaceholderIdentity gives a placeholder, which has no key id yet, the
-// identity of its organization: the provider's.
-func (r *apiKeyResource) setPlaceholderIdentity(ctx context.Context, resp *resource.ReadResponse) {
-	if resp.Identity == nil {
-		return
-	}
-	caller, err := r.data.callerIdentity(ctx)
-	if err != nil {
-		resp.Diagnostics.Append(clientErrorDiagnostic("Could not tell the organization of the provider's API key", err))
-		return
-	}
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, apiKeyIdentityModel{ID: types.StringNull(), OrganizationID: types.StringValue(caller.Organization.ID)})...)
-}
-
 // setIdentity writes the identity of key on every create, read and update,
 // whether or not the CLI sent one: older CLIs send none, and an identity
 // missing after an update fails the apply on newer ones. A placeholder,
@@ -670,4 +649,19 @@ func getAttributes(ctx context.Context, from attributeGetter, diags *diag.Diagno
 	for name, target := range targets {
 		diags.Append(from.GetAttribute(ctx, path.Root(name), target)...)
 	}
+}
+
+// validStateID adds an error, before any request, when the state's id is
+// not a key's: a state edited by hand or pushed from elsewhere.
+func validStateID(state apiKeyResourceModel, diags *diag.Diagnostics) bool {
+	err := astral.ValidateKeyID(state.ID.ValueString())
+	if err == nil {
+		return true
+	}
+	diags.AddError("Invalid API key ID in the state",
+		fmt.Sprintf("The state holds %q as the id of the API key %q, which is not an API key ID: %s. Nothing was sent to the API. "+
+			"The state was changed outside Terraform (edited by hand, or pushed with terraform state push): restore it from a backup, "+
+			"or remove the resource with terraform state rm and import the key by its id, which the astral_api_keys data source lists.",
+			state.ID.ValueString(), state.Name.ValueString(), validationReason(err)))
+	return false
 }
