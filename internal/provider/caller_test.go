@@ -3,8 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,4 +302,97 @@ func TestAPIKeyResource_DeleteLeavesKeyActive(t *testing.T) {
 	if err != nil || got.Status != astral.APIKeyStatusActive {
 		t.Errorf("the key after the destroy: %v, %v; want it active", got, err)
 	}
+}
+
+// meProxy is a proxy in front of the sandbox that answers 503 to the next
+// failNext requests for GET /v1/me, as an API that is briefly unavailable
+// does, and counts those requests.
+type meProxy struct {
+	URL             string
+	failNext, asked atomic.Int64
+}
+
+func newMeProxy(t *testing.T, target string) *meProxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(u)
+	p := &meProxy{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/me" {
+			p.asked.Add(1)
+			if take(&p.failNext) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprint(w, `{"error":{"code":"unavailable","message":"briefly unavailable"}}`)
+				return
+			}
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+// A failed GET /v1/me belongs to the call that met it: the next call asks
+// again, with its own context, and only a success is remembered.
+func TestCallerIdentityFailureNotKept(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	proxy := newMeProxy(t, env.URL)
+	proxy.failNext.Store(2)
+	data := &providerData{client: newTestClient(t, proxy.URL, env.HeadCoachKey), machineNow: time.Now}
+
+	canceled, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := data.callerIdentity(canceled); err == nil {
+		t.Fatal("a call with a canceled context succeeded")
+	}
+	for i := range 2 {
+		if _, err := data.callerIdentity(t.Context()); err == nil {
+			t.Fatalf("call %d succeeded while the API answers 503", i+1)
+		}
+	}
+	for i := range 5 {
+		identity, err := data.callerIdentity(t.Context())
+		if err != nil || identity.Organization.ID != env.Org.ID {
+			t.Fatalf("call %d after the API recovered: %v, %v", i+1, identity, err)
+		}
+	}
+	if got := proxy.asked.Load(); got != 3 {
+		t.Errorf("GET /v1/me reached the API %d times, want 3: two 503s, then one answer remembered", got)
+	}
+}
+
+// A destroy needs no answer from GET /v1/me: while every one fails, a
+// destroy of 20 keys succeeds in one run and revokes them all.
+func TestAccAPIKey_destroyWhileMeFails(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	proxy := newMeProxy(t, env.URL)
+	config := fmt.Sprintf(`
+provider "astral" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 0
+}
+
+resource "astral_api_key" "test" {
+  count = 20
+  name  = "%sme-fails-${count.index}"
+}
+`, proxy.URL, env.HeadCoachKey, testKeyPrefix)
+	tc := env.TestCase(t,
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			PreConfig: func() { proxy.failNext.Store(math.MaxInt32) },
+			Config:    config,
+			Destroy:   true,
+		},
+	)
+	tc.CheckDestroy = env.checkKeysRevoked(t)
+	resource.Test(t, tc)
 }

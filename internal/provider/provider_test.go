@@ -319,7 +319,7 @@ provider "astral" {
 
 data "astral_api_keys" "all" {}
 `, endpoint, unusedKey),
-			ExpectError: messagePattern("No response from the Astral API at " + endpoint + ". Check the provider's endpoint"),
+			ExpectError: messagePattern("Could not connect to the Astral API at " + endpoint + ", so nothing was sent. Check the provider's endpoint"),
 		}},
 	})
 }

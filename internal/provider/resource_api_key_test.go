@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -684,6 +685,10 @@ func TestAPIKeyResource_Read(t *testing.T) {
 			wantWarning: `The API key "Never existed" (key_01JD3X8Z6W4Q9T2B7N5M1K0C3R) no longer exists`,
 		},
 		{
+			name: "id in the state changed by hand", key: &astral.APIKey{ID: "astral_live_" + strings.Repeat("a", 32), Name: "Hand-edited"},
+			wantError: `The state holds "astral_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" as the id of the API key "Hand-edited", which is not an API key ID`,
+		},
+		{
 			name: "API failing", key: active,
 			setup:     func() { env.Server.SetFaults(sandbox.Faults{ErrorRate: 1, ErrorStatus: 500}) },
 			wantError: "500 internal",
@@ -724,5 +729,30 @@ func TestAPIKeyResource_Read(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A create that could not connect sent nothing: it fails at once, with no
+// placeholder, naming the endpoint to check.
+func TestAPIKeyResource_CreateNotSent(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := apiKeySchemaFor(t)
+	client := newTestClient(t, endpoint, unusedKey)
+	r := &apiKeyResource{configured{data: &providerData{client: client, machineNow: time.Now}}}
+	plan := planned(timestampNull())
+	req := fwresource.CreateRequest{Plan: tfsdk.Plan{Schema: s, Raw: rawOf(t, s, plan)}}
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s, Raw: rawOf(t, s, nil)}}
+	r.Create(context.Background(), req, &resp)
+
+	checkDiagnostics(t, resp.Diagnostics, "Could not connect to the Astral API at "+endpoint+", so nothing was sent", "", path.Empty())
+	if !resp.State.Raw.IsNull() {
+		t.Errorf("a create that was not sent left a state: %v", resp.State.Raw)
 	}
 }
