@@ -3,11 +3,15 @@ package provider
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 	"github.com/astral/terraform-provider-astral/internal/sandbox"
@@ -177,4 +181,61 @@ func TestSettlePendingCreate(t *testing.T) {
 			t.Errorf("an idempotency key never used: %v, want ErrNotFound", err)
 		}
 	})
+}
+
+// Creates whose answers are lost while the API's clock is a day, or
+// months, ahead of this machine's (moved for a rotation rehearsal, or a
+// machine clock set wrong): the next apply settles each one by the API's
+// answer, and every resource ends with one active key, the state's.
+func TestAccAPIKey_lostCreateClockSkew(t *testing.T) {
+	t.Parallel()
+	const keys = 5
+	for _, skew := range []time.Duration{25 * time.Hour, 120 * 24 * time.Hour} {
+		t.Run(fmt.Sprintf("API clock %s ahead", skew), func(t *testing.T) {
+			t.Parallel()
+			env := newTestAccEnv(t)
+			proxy := newFaultyProxy(t, env.URL)
+			config := fmt.Sprintf(`
+provider "astral" {
+  endpoint        = %q
+  api_key         = %q
+  max_retries     = 0
+  request_timeout = "1s"
+}
+
+resource "astral_api_key" "skew" {
+  count = %d
+  name  = "%sskew-${count.index}"
+  rotation = {
+    expire_after  = "90d"
+    rotate_before = "14d"
+  }
+}
+`, proxy.URL, env.HeadCoachKey, keys, testKeyPrefix)
+			lost := &resource.TestStep{
+				PreConfig: func() {
+					env.Server.AdvanceClock(skew)
+					// Every create is carried out, and its answer lost.
+					proxy.stalls.Store(keys)
+				},
+				Config:      config,
+				ExpectError: wrapped(`Could not create the API key.*did not finish in time`),
+			}
+			if !failedCreateKept(acceptanceCLI.version) {
+				lost.ExpectError, lost.ExpectNonEmptyPlan = nil, true
+			}
+			resource.ParallelTest(t, env.TestCase(t, *lost,
+				resource.TestStep{
+					Config: config,
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					},
+					Check: func(s *terraform.State) error {
+						_, err := env.compareKeys(t, s, keys)
+						return err
+					},
+				},
+			))
+		})
+	}
 }
