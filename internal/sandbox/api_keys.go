@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -140,7 +141,10 @@ var errIdempotencyConflict = &apiError{status: http.StatusConflict, code: "idemp
 func (s *Server) create(ctx context.Context, p *principal, idem string, in createInput) (*created, error) {
 	var out *created
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		idemHash := hashIdempotencyKey(idem)
+		var idemHash []byte // nil stores NULL: a create without Idempotency-Key
+		if idem != "" {
+			idemHash = hashIdempotencyKey(idem)
+		}
 		fp := fingerprint(in)
 		if idem != "" {
 			// An expired record would otherwise block the insert below.
@@ -166,7 +170,7 @@ func (s *Server) create(ctx context.Context, p *principal, idem string, in creat
 				return err
 			}
 		}
-		id, secret, err := s.mintKey(ctx, tx, p.orgID, p.memberID, in, p.now)
+		id, secret, err := s.mintKey(ctx, tx, p.orgID, p.memberID, in, idemHash, p.now)
 		if err != nil {
 			return err
 		}
@@ -194,13 +198,15 @@ func (s *Server) create(ctx context.Context, p *principal, idem string, in creat
 }
 
 // mintKey stores a new key and returns its id and secret, which exists from
-// here on only in the caller's hands.
-func (s *Server) mintKey(ctx context.Context, tx *sql.Tx, orgID, memberID string, in createInput, now time.Time) (id, secret string, err error) {
+// here on only in the caller's hands. idemHash is the hash of the
+// Idempotency-Key of the create, nil for none.
+func (s *Server) mintKey(ctx context.Context, tx *sql.Tx, orgID, memberID string, in createInput, idemHash []byte,
+	now time.Time) (id, secret string, err error) {
 	id = newID("key", now)
 	secret = newSecret()
 	expS, expNS := expiryArgs(in.expiresAt)
 	_, err = tx.StmtContext(ctx, s.st.insertKey).ExecContext(ctx, id, orgID, memberID, in.name,
-		hashSecret(secret), secretHint(secret), now.Unix(), expS, expNS)
+		hashSecret(secret), secretHint(secret), now.Unix(), expS, expNS, idemHash)
 	return id, secret, err
 }
 
@@ -215,7 +221,15 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, ex *exchange, 
 		writeError(w, ex, e)
 		return
 	}
-	q := r.URL.Query()
+	q, e := strictQuery(r.URL.RawQuery)
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	if _, ok := q["idempotency_key"]; ok {
+		s.findByIdempotencyKey(w, r, ex, p, q)
+		return
+	}
 	limit := 50
 	if vs, ok := q["limit"]; ok {
 		n, err := strconv.Atoi(vs[0])
@@ -240,6 +254,81 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, ex *exchange, 
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// maxIdempotencyMatches bounds the keys one idempotency_key lookup answers,
+// as limit bounds a page.
+const maxIdempotencyMatches = 100
+
+var errNoIdempotentCreate = &apiError{status: http.StatusNotFound, code: "not_found",
+	message: "no API key of your organization was created with this Idempotency-Key"}
+
+// findByIdempotencyKey answers GET /v1/api-keys?idempotency_key=K: the keys
+// of the caller's organization that a create with Idempotency-Key K made,
+// whatever their status and however long ago, newest first, never with a
+// secret. The listing's limit and cursor do not apply to it and are refused.
+func (s *Server) findByIdempotencyKey(w http.ResponseWriter, r *http.Request, ex *exchange, p *principal, q url.Values) {
+	idem, e := oneIdempotencyKey("idempotency_key", q["idempotency_key"])
+	if e != nil {
+		writeError(w, ex, e)
+		return
+	}
+	for _, param := range []string{"limit", "cursor"} {
+		if _, ok := q[param]; ok {
+			writeError(w, ex, errInvalid(param, param+" cannot be combined with idempotency_key, whose answer is one page"))
+			return
+		}
+	}
+	page, err := s.keysByIdempotencyKey(r.Context(), p, idem)
+	switch {
+	case err != nil:
+		writeError(w, ex, s.internal(r, "find key by idempotency key", err))
+	case len(page.Data) == 0:
+		writeError(w, ex, errNoIdempotentCreate)
+	default:
+		writeJSON(w, http.StatusOK, page)
+	}
+}
+
+func (s *Server) keysByIdempotencyKey(ctx context.Context, p *principal, idem string) (*listResponse, error) {
+	rows, err := s.st.findByIdem.QueryContext(ctx, p.orgID, hashIdempotencyKey(idem), maxIdempotencyMatches)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &listResponse{Data: []keyView{}}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Data = append(page.Data, k.view(p.now))
+	}
+	return page, rows.Err()
+}
+
+// strictQuery decodes a query string, refusing a pair that does not decode
+// (bad percent-encoding, a raw semicolon) instead of dropping it as
+// url.Request.Query does: a parameter is either read as sent or refused.
+// The error names the parameter when its name decodes.
+func strictQuery(raw string) (url.Values, *apiError) {
+	q := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil || strings.Contains(k, ";") {
+			return nil, errInvalid("", "the query string is not valid: percent-encode the parameters, separated by &")
+		}
+		value, err := url.QueryUnescape(v)
+		if err != nil || strings.Contains(v, ";") {
+			return nil, errInvalid(name, name+" is not validly percent-encoded")
+		}
+		q[name] = append(q[name], value)
+	}
+	return q, nil
 }
 
 // listPage reads the page after a position. It returns before the page is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -409,4 +410,125 @@ func TestOrganizationID(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFindByIdempotencyKey finds the keys that creates with an
+// Idempotency-Key made, whichever key of the organization asks, whatever
+// the key's status, long after the 24 hours of replay.
+func TestFindByIdempotencyKey(t *testing.T) {
+	clock := newFakeClock()
+	env := sandboxtest.Start(t, withClock(clock))
+	create := func(secret, idem, body string) keyObject {
+		t.Helper()
+		r := do(t, env.URL, request{method: http.MethodPost, path: "/v1/api-keys", auth: bearer(secret), body: body,
+			header: map[string]string{"Idempotency-Key": idem}})
+		expectStatus(t, r, http.StatusCreated)
+		return r.key(t)
+	}
+	find := func(secret, idem string) *response {
+		t.Helper()
+		return do(t, env.URL, request{method: http.MethodGet, path: "/v1/api-keys?" + url.Values{"idempotency_key": {idem}}.Encode(),
+			auth: bearer(secret)})
+	}
+	// found checks that the lookup answers exactly the keys given, as a read
+	// shows them now, on one page, without a secret.
+	found := func(t *testing.T, r *response, want ...keyObject) {
+		t.Helper()
+		expectStatus(t, r, http.StatusOK)
+		var raw struct {
+			Data       []map[string]json.RawMessage `json:"data"`
+			NextCursor json.RawMessage              `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(r.body, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if string(raw.NextCursor) != "null" {
+			t.Errorf("next_cursor %s, want null", raw.NextCursor)
+		}
+		for _, k := range raw.Data {
+			if _, ok := k["secret"]; ok {
+				t.Errorf("the lookup shows a secret: %s", r.body)
+			}
+		}
+		var got []string
+		for _, k := range r.page(t).Data {
+			got = append(got, k.ID)
+		}
+		var ids []string
+		for i, k := range want {
+			ids = append(ids, k.ID)
+			if i < len(r.page(t).Data) {
+				read := apiKey(t, env, k.ID)
+				if !equalKeys(r.page(t).Data[i], read) {
+					t.Errorf("found\n %+v\nread\n %+v", r.page(t).Data[i], read)
+				}
+			}
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("found %v, want %v", got, ids)
+		}
+	}
+
+	first := create(env.HeadCoachKey, "lost-answer-1", `{"name":"lost","expires_at":"2026-11-26T09:30:00Z"}`)
+	other := createKey(t, env, `{"name":"another key of the head coach"}`)
+
+	t.Run("the calling key finds the key its create made", func(t *testing.T) {
+		found(t, find(env.HeadCoachKey, "lost-answer-1"), first)
+	})
+	t.Run("any head coach's key of the organization finds it", func(t *testing.T) {
+		found(t, find(*other.Secret, "lost-answer-1"), first)
+	})
+	t.Run("an unknown Idempotency-Key is not found", func(t *testing.T) {
+		r := find(env.HeadCoachKey, "never-sent")
+		expectStatus(t, r, http.StatusNotFound)
+		if e := r.errorEnvelope(t); e.Error.Code != "not_found" || e.Error.Param != nil {
+			t.Errorf("error %+v", e.Error)
+		}
+	})
+	t.Run("another organization finds nothing", func(t *testing.T) {
+		org, err := env.Server.CreateOrganization(context.Background(), "Other Club", sandbox.PlanTeam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, find(org.Member(sandbox.RoleHeadCoach).APIKey, "lost-answer-1"), http.StatusNotFound)
+	})
+	t.Run("the checks of plan and role apply", func(t *testing.T) {
+		r := find(env.CoachKey, "lost-answer-1")
+		expectStatus(t, r, http.StatusForbidden)
+		if code := r.errorEnvelope(t).Error.Code; code != "insufficient_role" {
+			t.Errorf("code %q", code)
+		}
+		setPlan(t, env, sandbox.PlanFree)
+		r = find(env.HeadCoachKey, "lost-answer-1")
+		setPlan(t, env, sandbox.PlanCoach)
+		expectStatus(t, r, http.StatusForbidden)
+		if code := r.errorEnvelope(t).Error.Code; code != "plan_upgrade_required" {
+			t.Errorf("code %q", code)
+		}
+	})
+
+	clock.Advance(25 * time.Hour)
+	t.Run("an expired key is found after the 24 hours of replay", func(t *testing.T) {
+		found(t, find(env.HeadCoachKey, "lost-answer-1"), first)
+		if got := apiKey(t, env, first.ID).Status; got != "expired" {
+			t.Errorf("status %q", got)
+		}
+	})
+	t.Run("a revoked key is found", func(t *testing.T) {
+		revokeKey(t, env, first.ID)
+		found(t, find(env.HeadCoachKey, "lost-answer-1"), first)
+	})
+	t.Run("every key made with the Idempotency-Key, newest first", func(t *testing.T) {
+		// The replay is scoped to the calling key, and ends after 24 hours:
+		// another key's create, or the same key's a day later, makes a key.
+		byOther := create(*other.Secret, "lost-answer-1", `{"name":"made by another key"}`)
+		clock.Advance(time.Second)
+		again := create(env.HeadCoachKey, "lost-answer-1", `{"name":"made again after a day"}`)
+		found(t, find(env.HeadCoachKey, "lost-answer-1"), again, byOther, first)
+	})
+	t.Run("a replay creates no key to find", func(t *testing.T) {
+		a := create(env.HeadCoachKey, "replayed", `{"name":"once"}`)
+		create(env.HeadCoachKey, "replayed", `{"name":"once"}`)
+		found(t, find(env.HeadCoachKey, "replayed"), a)
+	})
 }

@@ -21,8 +21,15 @@ func idempotencyKey(r *http.Request) (string, *apiError) {
 	if len(values) == 0 {
 		return "", nil
 	}
-	bad := errInvalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once")
-	if len(values) > 1 || len(values[0]) < 1 || len(values[0]) > 255 {
+	return oneIdempotencyKey("Idempotency-Key", values)
+}
+
+// oneIdempotencyKey applies the rules of an Idempotency-Key, as a header or
+// as the idempotency_key parameter (param): one value of 1 to 255 printable
+// ASCII characters.
+func oneIdempotencyKey(param string, values []string) (string, *apiError) {
+	bad := errInvalid(param, param+" must be 1 to 255 printable ASCII characters, sent once")
+	if len(values) != 1 || len(values[0]) < 1 || len(values[0]) > 255 {
 		return "", bad
 	}
 	for i := 0; i < len(values[0]); i++ {

@@ -26,6 +26,7 @@ type statements struct {
 	insertKey    *sql.Stmt
 	getKey       *sql.Stmt
 	listKeys     *sql.Stmt
+	findByIdem   *sql.Stmt
 	revokeKey    *sql.Stmt
 	whoAmI       *sql.Stmt
 	getRecord    *sql.Stmt
@@ -44,11 +45,13 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 			FROM api_keys k JOIN members m ON m.id = k.member_id JOIN organizations o ON o.id = k.org_id
 			WHERE k.secret_hash = ?`},
 		{&st.touch, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`},
-		{&st.insertKey, `INSERT INTO api_keys (id, org_id, member_id, name, secret_hash, secret_hint, created_at, expires_at_s, expires_at_ns)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.insertKey, `INSERT INTO api_keys (id, org_id, member_id, name, secret_hash, secret_hint, created_at, expires_at_s, expires_at_ns,
+			idempotency_key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.getKey, keySelect + `WHERE k.id = ? AND k.org_id = ?`},
 		{&st.listKeys, keySelect + `WHERE k.org_id = ? AND k.revoked_at IS NULL AND (k.created_at, k.id) > (?, ?) AND ` +
 			notExpired + ` ORDER BY k.created_at, k.id LIMIT ?`},
+		{&st.findByIdem, keySelect + `WHERE k.org_id = ? AND k.idempotency_key_hash = ?
+			ORDER BY k.created_at DESC, k.id DESC LIMIT ?`},
 		{&st.revokeKey, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL`},
 		{&st.whoAmI, `SELECT ` + keyColumns + `, m.role, o.name, o.plan
 			FROM api_keys k JOIN members m ON m.id = k.member_id JOIN organizations o ON o.id = k.org_id
@@ -69,7 +72,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 }
 
 func (st *statements) close() {
-	for _, s := range []*sql.Stmt{st.authenticate, st.touch, st.insertKey, st.getKey, st.listKeys,
+	for _, s := range []*sql.Stmt{st.authenticate, st.touch, st.insertKey, st.getKey, st.listKeys, st.findByIdem,
 		st.revokeKey, st.whoAmI, st.getRecord, st.insertRecord, st.purgeRecords} {
 		s.Close()
 	}

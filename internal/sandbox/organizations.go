@@ -154,7 +154,7 @@ func (s *Server) mintMemberKeys(ctx context.Context, tx *sql.Tx, org *Organizati
 	now := s.Now()
 	for i := range org.Members {
 		m := &org.Members[i]
-		id, secret, err := s.mintKey(ctx, tx, org.ID, m.ID, createInput{name: "Sandbox key of " + m.Name}, now)
+		id, secret, err := s.mintKey(ctx, tx, org.ID, m.ID, createInput{name: "Sandbox key of " + m.Name}, nil, now)
 		if err != nil {
 			return err
 		}

@@ -328,6 +328,63 @@ func TestRules(t *testing.T) {
 				return get(env, "/v1/api-keys?limit=1&cursor="+firstCursor(t, env, env.HeadCoachKey))
 			}},
 
+		// 5. Validation of a lookup by Idempotency-Key.
+		{name: "idempotency_key of a create", status: 200,
+			req: func(t *testing.T, env *sandboxtest.Env) request {
+				expectStatus(t, do(t, env.URL, withIdem(post(env, `{"name":"a"}`), "k 1;%+")), http.StatusCreated)
+				return get(env, "/v1/api-keys?idempotency_key=k+1%3B%25%2B")
+			}},
+		{name: "idempotency_key of 255 characters", status: 404, code: "not_found",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?idempotency_key="+strings.Repeat("k", 255))
+			}},
+		{name: "idempotency_key of 256 characters", status: 400, code: "invalid_request", param: "idempotency_key",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?idempotency_key="+strings.Repeat("k", 256))
+			}},
+		{name: "idempotency_key empty", status: 400, code: "invalid_request", param: "idempotency_key",
+			req: func(_ *testing.T, env *sandboxtest.Env) request { return get(env, "/v1/api-keys?idempotency_key=") }},
+		{name: "idempotency_key twice", status: 400, code: "invalid_request", param: "idempotency_key",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?idempotency_key=a&idempotency_key=a")
+			}},
+		{name: "idempotency_key not ASCII", status: 400, code: "invalid_request", param: "idempotency_key",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?idempotency_key=cl%C3%A9")
+			}},
+		{name: "idempotency_key with a tab", status: 400, code: "invalid_request", param: "idempotency_key",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?idempotency_key=a%09b")
+			}},
+		{name: "idempotency_key badly percent-encoded", status: 400, code: "invalid_request", param: "idempotency_key",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?idempotency_key=a%zzb")
+			}},
+		{name: "idempotency_key with a raw semicolon", status: 400, code: "invalid_request", param: "idempotency_key",
+			req: func(_ *testing.T, env *sandboxtest.Env) request { return get(env, "/v1/api-keys?idempotency_key=a;b") }},
+		{name: "idempotency_key with limit", status: 400, code: "invalid_request", param: "limit",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?idempotency_key=a&limit=10")
+			}},
+		{name: "idempotency_key with cursor", status: 400, code: "invalid_request", param: "cursor",
+			req: func(t *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?cursor="+firstCursor(t, env, env.HeadCoachKey)+"&idempotency_key=a")
+			}},
+		{name: "idempotency_key with an empty limit", status: 400, code: "invalid_request", param: "limit",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return get(env, "/v1/api-keys?limit=&idempotency_key=a")
+			}},
+		{name: "idempotency_key asked by a coach", status: 403, code: "insufficient_role",
+			req: func(_ *testing.T, env *sandboxtest.Env) request {
+				return request{method: http.MethodGet, path: "/v1/api-keys?idempotency_key=", auth: bearer(env.CoachKey)}
+			}},
+		{name: "a listing with a badly encoded parameter", status: 400, code: "invalid_request", param: "limit",
+			req: func(_ *testing.T, env *sandboxtest.Env) request { return get(env, "/v1/api-keys?limit=1%") }},
+		{name: "a listing with a badly encoded parameter name", status: 400, code: "invalid_request",
+			req: func(_ *testing.T, env *sandboxtest.Env) request { return get(env, "/v1/api-keys?li%zzmit=1") }},
+		{name: "a listing ignores other parameters", status: 200,
+			req: func(_ *testing.T, env *sandboxtest.Env) request { return get(env, "/v1/api-keys?expand=all&limit=2") }},
+
 		// Route: read and revoke.
 		{name: "read a key", status: 200,
 			req: func(_ *testing.T, env *sandboxtest.Env) request {

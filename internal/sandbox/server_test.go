@@ -107,6 +107,13 @@ func TestRestartKeepsEverything(t *testing.T) {
 			t.Errorf("after a restart: replayed %q, key %s, want %s", r.header.Get("Idempotent-Replayed"), r.key(t).ID, kept.ID)
 		}
 	})
+	t.Run("the create's key is found by its Idempotency-Key", func(t *testing.T) {
+		r := do(t, url, request{method: http.MethodGet, path: "/v1/api-keys?idempotency_key=across-restarts", auth: bearer(head)})
+		expectStatus(t, r, http.StatusOK)
+		if p := r.page(t); len(p.Data) != 1 || p.Data[0].ID != kept.ID {
+			t.Errorf("found %+v, want %s", p.Data, kept.ID)
+		}
+	})
 	t.Run("the clock keeps its advance", func(t *testing.T) {
 		if now := srv.Now(); now.Before(before) {
 			t.Errorf("clock %v after the restart, was %v", now, before)

@@ -72,6 +72,16 @@ var migrations = []string{
 		member_id  TEXT NOT NULL REFERENCES members(id),
 		expires_at INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+	// A key remembers the Idempotency-Key that created it, as a SHA-256 hash
+	// like idempotency_records.key_hash, for GET /v1/api-keys?idempotency_key=
+	// after the 24 hours of replay. The lookup is scoped by the key's org_id.
+	// Keys created before this migration take the hash from the replay record
+	// of their create, where it is still kept (the last 24 hours).
+	`ALTER TABLE api_keys ADD COLUMN idempotency_key_hash BLOB;
+	UPDATE api_keys SET idempotency_key_hash =
+		(SELECT r.key_hash FROM idempotency_records r WHERE r.created_key_id = api_keys.id);
+	CREATE INDEX api_keys_idempotency ON api_keys(org_id, idempotency_key_hash, created_at, id)
+		WHERE idempotency_key_hash IS NOT NULL;`,
 }
 
 // openDB opens the database and brings its schema up to date. SQLite has a
@@ -103,7 +113,10 @@ func openDB(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB) error { return migrateTo(ctx, db, migrations) }
+
+// migrateTo applies the migrations of list that the database lacks.
+func migrateTo(ctx context.Context, db *sql.DB, list []string) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
@@ -114,12 +127,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return err
 	}
-	if current > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this sandbox (%d)", current, len(migrations))
+	if current > len(list) {
+		return fmt.Errorf("database schema version %d is newer than this sandbox (%d)", current, len(list))
 	}
-	for v := current + 1; v <= len(migrations); v++ {
+	for v := current + 1; v <= len(list); v++ {
 		if err := inTx(ctx, db, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			if _, err := tx.ExecContext(ctx, list[v-1]); err != nil {
 				return fmt.Errorf("migration %d: %w", v, err)
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, v)
