@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/astral/terraform-provider-astral/internal/sandbox"
@@ -122,6 +123,17 @@ func TestAdmin(t *testing.T) {
 		{"unknown plan", http.MethodPost, "/_sandbox/organizations", `{"name":"x","plan":"gold"}`, 400, "plan"},
 		{"blank organization name", http.MethodPost, "/_sandbox/organizations", `{"name":" ","plan":"coach"}`, 400, "name"},
 		{"unknown field", http.MethodPost, "/_sandbox/organizations", `{"name":"x","plan":"coach","seats":3}`, 400, "seats"},
+		{"organization name with a tab", http.MethodPost, "/_sandbox/organizations", `{"name":"a\tb","plan":"coach"}`, 400, "name"},
+		{"organization name with a NUL", http.MethodPost, "/_sandbox/organizations", `{"name":"a\u0000","plan":"coach"}`, 400, "name"},
+		{"organization name with DEL", http.MethodPost, "/_sandbox/organizations", "{\"name\":\"a\x7f\",\"plan\":\"coach\"}", 400, "name"},
+		{"organization name with a C1 control", http.MethodPost, "/_sandbox/organizations", `{"name":"a\u009bb","plan":"coach"}`, 400, "name"},
+		{"organization name of invisible characters", http.MethodPost, "/_sandbox/organizations", `{"name":"\u200b\ufeff","plan":"coach"}`, 400, "name"},
+		{"organization name of 101 characters", http.MethodPost, "/_sandbox/organizations",
+			`{"name":"` + strings.Repeat("x", 101) + `","plan":"coach"}`, 400, "name"},
+		{"organization name with a lone surrogate", http.MethodPost, "/_sandbox/organizations", `{"name":"a\ud800","plan":"coach"}`, 400, "name"},
+		{"organization name not UTF-8", http.MethodPost, "/_sandbox/organizations", "{\"name\":\"a\xff\",\"plan\":\"coach\"}", 400, "name"},
+		{"plan with a newline", http.MethodPost, "/_sandbox/organizations", `{"name":"x","plan":"coach\n"}`, 400, "plan"},
+		{"role with a lone surrogate", http.MethodPatch, "/_sandbox/members/" + env.Org.Members[1].ID, `{"role":"\udc00coach"}`, 400, "role"},
 		{"plan of an unknown organization", http.MethodPatch, "/_sandbox/organizations/org_01JD3X8Z6W4Q9T2B7N5M1K0C3R", `{"plan":"team"}`, 404, ""},
 		{"role of an unknown member", http.MethodPatch, "/_sandbox/members/mem_01JD3X8Z6W4Q9T2B7N5M1K0C3R", `{"role":"coach"}`, 404, ""},
 		{"unknown role", http.MethodPatch, "/_sandbox/members/" + env.Org.Members[1].ID, `{"role":"captain"}`, 400, "role"},

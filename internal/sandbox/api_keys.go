@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 func (s *Server) newV1Routes() []route {
@@ -44,10 +42,9 @@ func parseCreate(body []byte, now time.Time) (createInput, *apiError) {
 	}
 	var expiresAt *time.Time
 	if expires != nil {
-		t, err := time.Parse(time.RFC3339Nano, *expires)
-		if err != nil {
-			return createInput{}, errInvalid("expires_at",
-				"expires_at must be an RFC 3339 time with a UTC offset, such as 2027-01-31T00:00:00Z")
+		t, e := parseInstant("expires_at", *expires)
+		if e != nil {
+			return createInput{}, e
 		}
 		expiresAt = &t
 	}
@@ -71,20 +68,7 @@ func newCreateInput(name string, expiresAt *time.Time, now time.Time) (createInp
 	return in, nil
 }
 
-func validateName(name string) *apiError {
-	for _, r := range name {
-		if unicode.Is(unicode.Cc, r) {
-			return errInvalid("name", "name must not contain control characters")
-		}
-	}
-	switch n := utf8.RuneCountInString(strings.TrimSpace(name)); {
-	case n == 0:
-		return errInvalid("name", "name must not be empty or only white space")
-	case n > 100:
-		return errInvalid("name", "name must be at most 100 characters, not counting leading and trailing white space")
-	}
-	return nil
-}
+func validateName(name string) *apiError { return validateText("name", name) }
 
 func (s *Server) createKey(w http.ResponseWriter, r *http.Request, ex *exchange, _ string) {
 	p, e := s.authorize(r, ex)

@@ -532,3 +532,27 @@ func TestFindByIdempotencyKey(t *testing.T) {
 		found(t, find(env.HeadCoachKey, "replayed"), a)
 	})
 }
+
+// TestNamesAsSent checks that a name comes back exactly as the JSON said,
+// escapes and all, where it is accepted.
+func TestNamesAsSent(t *testing.T) {
+	env := sandboxtest.Start(t)
+	for _, tt := range []struct{ json, want string }{
+		{`"\ud83d\ude80 launch"`, "🚀 launch"},
+		{`"\uD83D\uDE80"`, "🚀"},
+		{`"a\\ud800"`, `a\ud800`},
+		{`"\ufffd"`, "\ufffd"},
+		{`"e\u0301"`, "e\u0301"},
+		{`" \u200bx\u200b "`, " \u200bx\u200b "},
+	} {
+		t.Run(tt.json, func(t *testing.T) {
+			k := createKey(t, env, `{"name":`+tt.json+`}`)
+			if k.Name != tt.want {
+				t.Errorf("created %q, want %q", k.Name, tt.want)
+			}
+			if got := apiKey(t, env, k.ID).Name; got != tt.want {
+				t.Errorf("read %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -31,24 +31,37 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 // entries of fields, and decodes each member into its entry. Member names
 // match exactly (encoding/json alone would accept "Name" for "name"), and a
 // member may not repeat, so a body has one meaning only.
+//
+// A string is read as sent or refused: invalid UTF-8 or a lone surrogate
+// escape, which encoding/json would replace with U+FFFD, is refused naming
+// its field.
 func decodeObject(body []byte, fields map[string]any) *apiError {
-	notObject := errInvalid("", "request body must be one JSON object")
-	if !utf8.Valid(body) {
-		return errInvalid("", "request body must be valid UTF-8")
+	// A body that does not parse is refused as such, unless it is not UTF-8,
+	// which is the likelier fault.
+	malformed := func(e *apiError) *apiError {
+		if !utf8.Valid(body) {
+			return errInvalid("", "request body must be valid UTF-8")
+		}
+		return e
 	}
+	notObject := errInvalid("", "request body must be one JSON object")
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return notObject
+		return malformed(notObject)
 	}
 	seen := map[string]bool{}
 	for dec.More() {
+		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			return notObject
+			return malformed(notObject)
 		}
 		name, ok := tok.(string)
 		if !ok {
-			return notObject
+			return malformed(notObject)
+		}
+		if raw := body[start:dec.InputOffset()]; !utf8.Valid(raw) || !surrogatesPaired(raw) {
+			return errInvalid("", "a field name is not valid Unicode (invalid UTF-8 or a lone surrogate escape)")
 		}
 		dst, known := fields[name]
 		if !known {
@@ -60,17 +73,23 @@ func decodeObject(body []byte, fields map[string]any) *apiError {
 		seen[name] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return errInvalid("", "request body is not valid JSON")
+			return malformed(errInvalid("", "request body is not valid JSON"))
+		}
+		if !utf8.Valid(raw) {
+			return errInvalid(name, name+" must be valid UTF-8")
+		}
+		if !surrogatesPaired(raw) {
+			return errInvalid(name, name+` must be valid Unicode: a \u escape of a UTF-16 surrogate (\ud800 to \udfff) must be a high one followed by a low one`)
 		}
 		if err := json.Unmarshal(raw, dst); err != nil {
 			return errInvalid(name, name+" must be "+jsonKind(reflect.TypeOf(dst)))
 		}
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return notObject
+		return malformed(notObject)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errInvalid("", "request body has data after the JSON object")
+		return malformed(errInvalid("", "request body has data after the JSON object"))
 	}
 	return nil
 }

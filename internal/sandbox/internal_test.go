@@ -210,3 +210,38 @@ func TestDecodeObject(t *testing.T) {
 		}
 	}
 }
+
+func TestSurrogatesPaired(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`"plain"`:                true,
+		`"\ud83d\ude80"`:         true,
+		`"\uD83D\uDE80"`:         true,
+		`"\ud800"`:               false,
+		`"\udc00"`:               false,
+		`"\ud800\ud800"`:         false,
+		`"\ud800x"`:              false,
+		`"\ud800\n"`:             false,
+		`"\\ud800"`:              true,
+		`"\\\ud800"`:             false,
+		`"\"\ud83d\ude80\""`:     true,
+		`{"a":["\u0041\udbff"]}`: false,
+		`"\u00e9\u20ac"`:         true,
+	} {
+		if got := surrogatesPaired([]byte(raw)); got != want {
+			t.Errorf("surrogatesPaired(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+func TestVisible(t *testing.T) {
+	for r, want := range map[rune]bool{
+		'a': true, 'é': true, '7': true, '-': true, '★': true, '🚀': true, '\ue000': true, '中': true,
+		' ': false, '\u00a0': false, '\u200b': false, '\u200d': false, '\ufeff': false, '\u2060': false,
+		'\u0301': false, '\u20dd': false, '\ufe0f': false, '\u3164': false, '\u115f': false, '\u2800': false,
+		'\u00ad': false, '\U000e0041': false, '\u0378': false,
+	} {
+		if got := visible(r); got != want {
+			t.Errorf("visible(%U) = %v, want %v", r, got, want)
+		}
+	}
+}

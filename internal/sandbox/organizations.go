@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 )
 
 // Member is a member of an organization. APIKey and APIKeyID are set only
@@ -74,12 +72,8 @@ func validateRole(r Role) *apiError {
 	return nil
 }
 
-func validateOrgName(name string) *apiError {
-	if n := utf8.RuneCountInString(strings.TrimSpace(name)); n == 0 || n > 100 {
-		return errInvalid("name", "name must have 1 to 100 characters")
-	}
-	return nil
-}
+// validateOrgName applies the rules of a key's name to an organization's.
+func validateOrgName(name string) *apiError { return validateText("name", name) }
 
 // CreateOrganization creates an organization with a head coach, a coach and
 // an athlete, each holding a working key.

@@ -36,6 +36,14 @@ func TestRules(t *testing.T) {
 		}
 		return org.Member(sandbox.RoleHeadCoach).APIKeyID
 	}
+	// posting and expiring are rows' requests: a create with the body, or
+	// a create of a key named "a" with the expiry.
+	posting := func(body string) func(*testing.T, *sandboxtest.Env) request {
+		return func(_ *testing.T, env *sandboxtest.Env) request { return post(env, body) }
+	}
+	expiring := func(at string) func(*testing.T, *sandboxtest.Env) request {
+		return posting(`{"name":"a","expires_at":"` + at + `"}`)
+	}
 	padded := func(n int) string { // a valid create body of exactly n bytes
 		body := `{"name":"padded"}`
 		return body[:len(body)-1] + strings.Repeat(" ", n-len(body)) + "}"
@@ -171,10 +179,38 @@ func TestRules(t *testing.T) {
 			req: func(_ *testing.T, env *sandboxtest.Env) request {
 				return post(env, `{"name":"a\u0085b"}`)
 			}},
-		{name: "body not valid UTF-8", status: 400, code: "invalid_request",
-			req: func(_ *testing.T, env *sandboxtest.Env) request {
-				return post(env, "{\"name\":\"a\xffb\"}")
-			}},
+		{name: "name not valid UTF-8", status: 400, code: "invalid_request", param: "name",
+			req: posting("{\"name\":\"a\xffb\"}")},
+		{name: "field name not valid UTF-8", status: 400, code: "invalid_request", req: posting("{\"name\":\"a\",\"\xff\":1}")},
+		{name: "body not valid UTF-8 nor JSON", status: 400, code: "invalid_request", req: posting("\xff")},
+		{name: "name with a lone high surrogate", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"a\ud800"}`)},
+		{name: "name with a lone low surrogate", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"a\uDC00b"}`)},
+		{name: "name with surrogates in the wrong order", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"\ude80\ud83d"}`)},
+		{name: "name with a high surrogate before a letter", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"\ud83d\u0041"}`)},
+		{name: "name with a surrogate pair", status: 201, req: posting(`{"name":"\ud83d\ude80 launch"}`)},
+		{name: "name with an escaped backslash before ud800", status: 201, req: posting(`{"name":"a\\ud800"}`)},
+		{name: "name with U+FFFD as sent", status: 201, req: posting(`{"name":"\ufffd �"}`)},
+		{name: "field name with a lone surrogate", status: 400, code: "invalid_request", req: posting(`{"name":"a","\ud800":1}`)},
+		{name: "expires_at with a lone surrogate", status: 400, code: "invalid_request", param: "expires_at",
+			req: posting(`{"name":"a","expires_at":"2027-01-01T00:00:00Z\udfff"}`)},
+		{name: "name only a zero-width space", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"\u200b"}`)},
+		{name: "name only a byte order mark and joiners", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":" \ufeff\u200d\u2060 "}`)},
+		{name: "name only combining marks", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"\u0301\u20dd"}`)},
+		{name: "name only a Hangul filler", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"\u3164"}`)},
+		{name: "name only a blank Braille pattern", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"\u2800\u2800"}`)},
+		{name: "name only a variation selector", status: 400, code: "invalid_request", param: "name",
+			req: posting(`{"name":"\ufe0f"}`)},
+		{name: "name of a letter and a combining mark", status: 201, req: posting(`{"name":"e\u0301"}`)},
+		{name: "name of one symbol among invisible characters", status: 201, req: posting(`{"name":"\u200b\u2605\u200b"}`)},
 		{name: "unknown field", status: 400, code: "invalid_request", param: "scopes",
 			req: func(_ *testing.T, env *sandboxtest.Env) request {
 				return post(env, `{"name":"a","scopes":["read"]}`)
@@ -234,6 +270,27 @@ func TestRules(t *testing.T) {
 			req: func(_ *testing.T, env *sandboxtest.Env) request {
 				return post(env, `{"name":"a","expires_at":"9999-12-31T23:59:59Z"}`)
 			}},
+		{name: "expires_at with the offset +14:00", status: 201, req: expiring("2027-01-01T00:00:00+14:00")},
+		{name: "expires_at with the offset -12:00", status: 201, req: expiring("2027-01-01T00:00:00-12:00")},
+		{name: "expires_at with the offset +05:45", status: 201, req: expiring("2027-01-01T00:00:00+05:45")},
+		{name: "expires_at with the offset -00:00", status: 201, req: expiring("2027-01-01T00:00:00-00:00")},
+		{name: "expires_at with the offset +14:01", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T00:00:00+14:01")},
+		{name: "expires_at with the offset -12:01", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T00:00:00-12:01")},
+		{name: "expires_at with the offset +23:59", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T00:00:00+23:59")},
+		{name: "expires_at with the offset +24:00", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T00:00:00+24:00")},
+		{name: "expires_at with 60 offset minutes", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T00:00:00+05:60")},
+		{name: "expires_at with nine fractional digits", status: 201, req: expiring("2027-01-01T00:00:00.123456789Z")},
+		{name: "expires_at with ten fractional digits", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T00:00:00.1234567891Z")},
+		{name: "expires_at with a comma before the fraction", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T00:00:00,5Z")},
+		{name: "expires_at with a one-digit hour", status: 400, code: "invalid_request", param: "expires_at",
+			req: expiring("2027-01-01T1:00:00Z")},
 		{name: "expires_at a number", status: 400, code: "invalid_request", param: "expires_at",
 			req: func(_ *testing.T, env *sandboxtest.Env) request {
 				return post(env, `{"name":"a","expires_at":1798761600}`)
