@@ -114,11 +114,11 @@ func TestAccFaults(t *testing.T) {
 		},
 		{
 			// Without a retry, every create whose answer is lost leaves a
-			// tainted placeholder; the next run recovers each key through
-			// its Idempotency-Key and replaces it.
+			// tainted placeholder; the next run finds each key by its
+			// Idempotency-Key, revokes it and replaces it.
 			name:         "request timeout after commit, without retries",
-			faults:       sandbox.Faults{LatencyMS: 2000},
-			timeout:      "250ms",
+			stall:        faultKeys,
+			timeout:      "500ms",
 			wantError:    wrapped(`Could not create the API key.*did not finish in time.*raise request_timeout.*POST http://127\.0\.0\.1:\d+/v1/api-keys`),
 			placeholders: true,
 		},

@@ -92,6 +92,10 @@ func pendingCreateOf(state apiKeyResourceModel) *pendingCreate {
 // knows it. cause is the error that says why.
 func (r *apiKeyResource) keepPendingCreate(ctx context.Context, state apiKeyResourceModel, cause diag.Diagnostic, resp *resource.CreateResponse) {
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if resp.Identity != nil && state.ID.IsNull() {
+		// A placeholder has no key id yet: its identity is its organization.
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, apiKeyIdentityModel{ID: types.StringNull(), OrganizationID: state.OrganizationID})...)
+	}
 	what := fmt.Sprintf("The API may have created the key %q before the connection failed. Terraform keeps a placeholder for it in the state, "+
 		"and the next apply replaces it: it asks the API which key that request created, if any, revokes it (nothing holds its secret) "+
 		"and creates a new one, so that no key is left behind. Run terraform apply again.", state.Name.ValueString())

@@ -224,7 +224,7 @@ resource "astral_api_key" "skew" {
 			if !failedCreateKept(acceptanceCLI.version) {
 				lost.ExpectError, lost.ExpectNonEmptyPlan = nil, true
 			}
-			resource.ParallelTest(t, env.TestCase(t, *lost,
+			resource.Test(t, env.TestCase(t, *lost,
 				resource.TestStep{
 					Config: config,
 					ConfigPlanChecks: resource.ConfigPlanChecks{

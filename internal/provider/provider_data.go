@@ -127,10 +127,3 @@ func (d *providerData) callerIdentity(ctx context.Context) (*astral.Identity, er
 	return identity, nil
 }
 
-// knownCaller is who the provider's key is if this process has heard it
-// already, or nil; it sends nothing.
-func (d *providerData) knownCaller() *astral.Identity {
-	d.caller.mu.Lock()
-	defer d.caller.mu.Unlock()
-	return d.caller.identity
-}

@@ -69,10 +69,13 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"With `rotation`, each key expires a set time after its creation, and the first apply inside the last part of that " +
 			"lifetime replaces it: see the guide on rotating API keys.\n\n" +
 			"The secret is known only to the apply that creates the key; it is stored in the state, which must be kept private.\n\n" +
-			"A create that gets no answer (the connection fails or times out after every retry) leaves a tainted placeholder that remembers " +
-			"the request. Plans send nothing for it. The next apply within 24 hours replaces it: it sends the request again with the same " +
-			"idempotency key, which returns the key the API created (or creates it, once, if the first request never arrived), revokes that key, " +
-			"whose secret nothing holds, and creates its replacement: no key is left behind without a state that knows it.\n\n" +
+			"A create that was sent but got no answer (the connection fails or times out after every retry) leaves a placeholder that remembers " +
+			"the request's idempotency key, tainted (on Terraform 1.16, which cannot save a failed create, the apply warns instead of failing). " +
+			"Plans send nothing for it. The next apply replaces it, however much later: it asks the API which key that request created, if any, " +
+			"revokes that key, whose secret nothing holds, and creates its replacement, with one warning that names the key and when the API created it. " +
+			"A create that could not connect at all sent nothing and leaves nothing. When Terraform itself is killed during a create, " +
+			"the provider revokes the key that Terraform can no longer receive. No key is left behind without a state that knows it; " +
+			"SECURITY.md says what survives each kind of failure.\n\n" +
 			"Each key records its `organization_id`. When the provider's `api_key` belongs to another organization, refresh, plan and apply fail " +
 			"and change nothing, instead of taking that organization's keys for deleted.",
 		Attributes: map[string]schema.Attribute{
@@ -194,7 +197,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"idempotency_key": schema.StringAttribute{
 				MarkdownDescription: "Set only on a placeholder: a key whose create got no answer, so that the API may or may not have created it. " +
-					"It is the create request's idempotency key, with which the next apply asks the API again (see above); null for every key the API confirmed.",
+					"It is the create request's idempotency key, by which the next apply asks the API which key that request created (see above); " +
+					"null for every key the API confirmed.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -313,7 +317,13 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		// rotate_before is shorter than expire_after: a new key is never due.
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
 		// Only a create that gets no answer sets it (see keepPendingCreate).
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("idempotency_key"), types.StringNull())...)
+		// Where the CLI cannot save a failed create, such a create succeeds
+		// with a placeholder, whose value the plan must leave open.
+		placeholderKey := types.StringNull()
+		if !failedCreateKept(r.data.terraformVersion) {
+			placeholderKey = types.StringUnknown()
+		}
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("idempotency_key"), placeholderKey)...)
 		planSecretAttributes(ctx, req.Plan, &resp.Plan, &resp.Diagnostics)
 		return
 	}
@@ -364,8 +374,11 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
-	// An expiry computed from now must agree with the API's clock.
-	if err := r.data.syncClock(ctx); err != nil {
+	// Who the provider's key is, before anything is sent: a placeholder
+	// records its organization, and the answer brings the API's clock, with
+	// which an expiry computed from now agrees. One request per process.
+	caller, err := r.data.callerIdentity(ctx)
+	if err != nil {
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
 		return
 	}
@@ -400,7 +413,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		cause := clientErrorDiagnostic("Could not create the API key", err)
 		var connErr *astral.ConnectionError
 		if errors.As(err, &connErr) && !connErr.NotSent {
-			r.keepPendingCreate(ctx, newPendingCreate(opts, now, r.data.knownCaller()).placeholder(plan), cause, resp)
+			r.keepPendingCreate(ctx, newPendingCreate(opts, now, caller).placeholder(plan), cause, resp)
 			return
 		}
 		resp.Diagnostics.Append(cause)
@@ -417,6 +430,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	plan.setFrom(key)
 	plan.Secret, plan.EncryptedSecret = secret, encrypted
 	plan.ReadyForRotation = types.BoolValue(false)
+	plan.IdempotencyKey = types.StringNull()
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.apiKeyModel)...)
 	if sealed.HasError() {
 		plan.IdempotencyKey = types.StringValue(opts.IdempotencyKey)
