@@ -20,7 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
-	astralprovider "github.com/astral/terraform-provider-astral/internal/provider"
+	"github.com/astral/terraform-provider-astral/internal/stopsignal"
 )
 
 // gcPercent is the garbage collector's target while serving. A plan of a
@@ -62,7 +62,7 @@ type runWatch struct {
 
 // stopAwareServer tells each apply, through its context, whether a
 // context that ends means a graceful stop or a Terraform that is gone
-// (see provider.WithStopSignal).
+// (see stopsignal).
 type stopAwareServer struct {
 	tfprotov6.ProviderServer
 	run *runWatch
@@ -76,7 +76,7 @@ func (s *stopAwareServer) StopProvider(ctx context.Context, req *tfprotov6.StopP
 func (s *stopAwareServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	s.run.applies.Add(1)
 	defer s.run.applies.Done()
-	return s.ProviderServer.ApplyResourceChange(astralprovider.WithStopSignal(ctx, s.run.stopRequested.Load), req)
+	return s.ProviderServer.ApplyResourceChange(stopsignal.With(ctx, s.run.stopRequested.Load), req)
 }
 
 const (

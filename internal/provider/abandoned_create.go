@@ -23,23 +23,6 @@ import (
 // plugin process stays alive until its clean-ups end (see pluginserve).
 const abandonedCreateTimeout = 30 * time.Second
 
-type stopSignalKey struct{}
-
-// WithStopSignal tells the resources, through the context of a request,
-// whether Terraform has asked the provider to stop. The server that serves
-// the provider to Terraform sets it (see pluginserve); without it, a
-// request whose context ends is taken for a graceful stop.
-func WithStopSignal(ctx context.Context, stopRequested func() bool) context.Context {
-	return context.WithValue(ctx, stopSignalKey{}, stopRequested)
-}
-
-// runGone reports whether the Terraform run that made the request of ctx is
-// gone: the context ended and Terraform had not asked the provider to stop.
-func runGone(ctx context.Context) bool {
-	stopRequested, ok := ctx.Value(stopSignalKey{}).(func() bool)
-	return ok && ctx.Err() != nil && !stopRequested()
-}
-
 // undoAbandonedCreate revokes the key that an abandoned create made: key,
 // when the create returned it, or the one its Idempotency-Key names. A
 // create whose answer was lost is sent once more with the same

@@ -126,4 +126,3 @@ func (d *providerData) callerIdentity(ctx context.Context) (*astral.Identity, er
 	d.caller.identity = identity
 	return identity, nil
 }
-

@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/stopsignal"
 )
 
 var (
@@ -403,7 +404,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	// is lost can be asked again in a later run (see keepPendingCreate).
 	opts.IdempotencyKey = rand.Text()
 	key, err := client.APIKeys.Create(ctx, opts)
-	if runGone(ctx) {
+	if stopsignal.RunGone(ctx) {
 		r.undoAbandonedCreate(ctx, client, opts, key, err)
 		resp.Diagnostics.AddError("Terraform run gone", "Terraform stopped waiting for the create of the API key "+strconv.Quote(opts.Name)+
 			" without asking the provider to stop, so the key could not reach the state: the provider has revoked what it created.")
@@ -439,7 +440,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	// The answer would not reach a run that is gone by now.
-	if runGone(ctx) {
+	if stopsignal.RunGone(ctx) {
 		r.undoAbandonedCreate(ctx, client, opts, key, nil)
 	}
 }
