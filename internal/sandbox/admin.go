@@ -45,8 +45,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, ex *exchange
 }
 
 // adminBody reads and decodes an admin request body into fields.
-func adminBody(w http.ResponseWriter, r *http.Request, fields map[string]any) *apiError {
-	body, e := readBody(w, r)
+func (s *Server) adminBody(w http.ResponseWriter, r *http.Request, fields map[string]any) *apiError {
+	body, e := s.readBody(w, r)
 	if e != nil {
 		return e
 	}
@@ -68,7 +68,7 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, ex *exchang
 
 func (s *Server) adminCreateOrganization(w http.ResponseWriter, r *http.Request, ex *exchange, _ string) {
 	var name, plan *string
-	if e := adminBody(w, r, map[string]any{"name": &name, "plan": &plan}); e != nil {
+	if e := s.adminBody(w, r, map[string]any{"name": &name, "plan": &plan}); e != nil {
 		writeError(w, ex, e)
 		return
 	}
@@ -118,7 +118,7 @@ func (s *Server) adminSignInLink(w http.ResponseWriter, r *http.Request, ex *exc
 
 func (s *Server) adminSetPlan(w http.ResponseWriter, r *http.Request, ex *exchange, orgID string) {
 	var plan *string
-	if e := adminBody(w, r, map[string]any{"plan": &plan}); e != nil {
+	if e := s.adminBody(w, r, map[string]any{"plan": &plan}); e != nil {
 		writeError(w, ex, e)
 		return
 	}
@@ -137,7 +137,7 @@ func (s *Server) adminSetPlan(w http.ResponseWriter, r *http.Request, ex *exchan
 
 func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, ex *exchange, memberID string) {
 	var role *string
-	if e := adminBody(w, r, map[string]any{"role": &role}); e != nil {
+	if e := s.adminBody(w, r, map[string]any{"role": &role}); e != nil {
 		writeError(w, ex, e)
 		return
 	}
@@ -159,7 +159,7 @@ func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, ex *exchan
 
 func (s *Server) adminAdvanceClock(w http.ResponseWriter, r *http.Request, ex *exchange, _ string) {
 	var seconds *int64
-	if e := adminBody(w, r, map[string]any{"advance_seconds": &seconds}); e != nil {
+	if e := s.adminBody(w, r, map[string]any{"advance_seconds": &seconds}); e != nil {
 		writeError(w, ex, e)
 		return
 	}
@@ -178,7 +178,7 @@ func (s *Server) adminGetFaults(w http.ResponseWriter, r *http.Request, ex *exch
 // adminSetFaults replaces the faults: a field left out is zero.
 func (s *Server) adminSetFaults(w http.ResponseWriter, r *http.Request, ex *exchange, _ string) {
 	var f Faults
-	if e := adminBody(w, r, map[string]any{
+	if e := s.adminBody(w, r, map[string]any{
 		"error_rate":             &f.ErrorRate,
 		"error_status":           &f.ErrorStatus,
 		"drop_after_commit_rate": &f.DropAfterCommitRate,

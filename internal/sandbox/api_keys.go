@@ -76,7 +76,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, ex *exchange,
 		writeError(w, ex, e)
 		return
 	}
-	body, e := readBody(w, r)
+	body, e := s.readBody(w, r)
 	if e != nil {
 		writeError(w, ex, e)
 		return

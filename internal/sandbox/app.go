@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"html/template"
+	"io"
 	"math"
 	"net/http"
 	"path"
@@ -27,8 +28,6 @@ const (
 	signInLinkTTL = 15 * time.Minute
 	sessionTTL    = 12 * time.Hour
 	sessionCookie = "astral_session"
-	// appFormLimit is the API's body limit, for the same reason.
-	appFormLimit = 64 << 10
 )
 
 // appCSP allows the page its own stylesheet and script and nothing else: no
@@ -182,7 +181,20 @@ func (s *Server) postedBy(w http.ResponseWriter, r *http.Request) (*appUser, boo
 	if !ok {
 		return nil, false
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, appFormLimit)
+	// The API's reading of a body: its limit, its timeout.
+	body, e := s.readBody(w, r)
+	switch {
+	case e == errTooLarge:
+		s.renderMessage(w, e.status, "The form is too large", "A form may have 64 KiB at most. Go back to the Security page and try again.")
+		return nil, false
+	case e == errBodyTimeout:
+		s.renderMessage(w, e.status, "The form did not arrive in time", "Go back to the Security page and try again.")
+		return nil, false
+	case e != nil:
+		s.renderMessage(w, e.status, "The form could not be read", "Go back to the Security page and try again.")
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := r.ParseForm(); err != nil {
 		s.renderMessage(w, http.StatusBadRequest, "The form could not be read", "Go back to the Security page and try again.")
 		return nil, false
@@ -450,10 +462,11 @@ func (s *Server) renderNoKey(w http.ResponseWriter) {
 	s.renderMessage(w, http.StatusNotFound, "No such API key", "Your organization has no API key with this id.")
 }
 
-// renderFault logs a server fault, never with request data, and says so.
+// renderFault logs a server fault, never with request data, and says so;
+// a client that went away is not a fault (499, as in the API).
 func (s *Server) renderFault(w http.ResponseWriter, r *http.Request, op string, err error) {
-	_ = s.internal(r, op, err)
-	s.renderMessage(w, http.StatusInternalServerError, "Something went wrong", "The sandbox logged the error.")
+	e := s.internal(r, op, err)
+	s.renderMessage(w, e.status, "Something went wrong", "The sandbox logged the error.")
 }
 
 func (s *Server) renderMessage(w http.ResponseWriter, status int, title, text string) {
@@ -465,13 +478,20 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 	var buf bytes.Buffer
 	if err := appTemplates.ExecuteTemplate(&buf, name, data); err != nil {
 		s.log.Error("render "+name, "error", err)
-		http.Error(w, "internal server error", http.StatusInternalServerError)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, renderFailed)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
+
+// renderFailed is the page of a template that failed, which cannot be a
+// template itself.
+const renderFailed = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong · Astral sandbox</title>` +
+	`<h1>Something went wrong</h1><p>The sandbox logged the error.</p></html>`
 
 // purgeApp deletes expired sign-in links and sessions.
 func (s *Server) purgeApp(ctx context.Context, now time.Time) {

@@ -130,8 +130,13 @@ func (s *Server) authenticate(r *http.Request, ex *exchange) (*principal, *apiEr
 	return &p, nil
 }
 
-// internal logs a server fault (never with request data) and answers 500.
+// internal logs a server fault (never with request data) and answers 500,
+// unless the client went away: the work failed because its request's
+// context ended, which is no fault of the server's (499).
 func (s *Server) internal(r *http.Request, op string, err error) *apiError {
+	if r.Context().Err() != nil {
+		return errClientClosed
+	}
 	s.log.ErrorContext(r.Context(), op, slog.Any("error", err))
 	return errInternal
 }

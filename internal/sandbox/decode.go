@@ -6,24 +6,47 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
+	"time"
 	"unicode/utf8"
 )
 
 // maxBodyBytes is the largest request body the API reads.
 const maxBodyBytes = 64 << 10
 
-// readBody reads the whole body, refusing one over maxBodyBytes.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+var (
+	errTooLarge = &apiError{status: http.StatusRequestEntityTooLarge, code: "request_too_large",
+		message: "request body is larger than 65536 bytes", closeConn: true}
+	errBodyTimeout = &apiError{status: http.StatusRequestTimeout, code: "request_timeout",
+		message: "the request body did not arrive in time; send it whole, then wait for the answer", closeConn: true}
+)
+
+// readBody reads the whole body within the body timeout, refusing one over
+// maxBodyBytes, before reading a byte when Content-Length says so.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if r.ContentLength > maxBodyBytes {
+		return nil, errTooLarge
+	}
+	// A client that sends its body slowly, or never, must not hold the
+	// connection: the read fails at the deadline. Once the body is in, the
+	// deadline is lifted, so that the connection's check for a client that
+	// went away does not time out while the request is handled.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout)) // unsupported only under a test recorder
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "request_too_large",
-			message: "request body is larger than 65536 bytes"}
+		return nil, errTooLarge
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, errBodyTimeout
+	case err != nil && r.Context().Err() != nil:
+		return nil, errClientClosed
 	case err != nil:
 		return nil, errInvalid("", "could not read the request body")
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	return body, nil
 }
 

@@ -55,6 +55,7 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	close  bool // the answer ends the connection (Connection: close)
 }
 
 type errorEnvelope struct {

@@ -16,6 +16,7 @@ type apiError struct {
 	param      string
 	retryAfter int // seconds; 0 leaves the header out
 	allow      string
+	closeConn  bool // the request's body is unread: end the connection
 }
 
 // Error lets the Go API return the same errors the HTTP API answers.
@@ -33,7 +34,15 @@ var (
 	errKeyNotFound = &apiError{status: http.StatusNotFound, code: "not_found", message: "no API key with this id in your organization"}
 	errNoRoute     = &apiError{status: http.StatusNotFound, code: "not_found", message: "no such route"}
 	errInternal    = &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal server error"}
+	// errClientClosed answers a request whose client went away before its
+	// answer, as nginx's 499: no client reads it, but the log and the stats
+	// tell it from a server fault.
+	errClientClosed = &apiError{status: statusClientClosed, code: "client_closed_request",
+		message: "the client closed the request before the answer"}
 )
+
+// statusClientClosed is nginx's "client closed request".
+const statusClientClosed = 499
 
 type errorEnvelope struct {
 	Error errorBody `json:"error"`
@@ -127,18 +136,25 @@ func writeError(w http.ResponseWriter, ex *exchange, e *apiError) {
 	if e.allow != "" {
 		w.Header().Set("Allow", e.allow)
 	}
+	if e.closeConn {
+		w.Header().Set("Connection", "close")
+	}
 	writeJSON(w, e.status, errorEnvelope{Error: errorBody{
 		Code: e.code, Message: e.message, Param: e.param, RequestID: ex.requestID,
 	}})
 }
 
 // bufferedResponse holds a handler's answer that will never be sent, for the
-// drop-after-commit fault.
+// drop-after-commit fault. Unwrap reaches the connection's writer, so that
+// the handler's read deadline applies to the connection.
 type bufferedResponse struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	conn   http.ResponseWriter
 }
+
+func (b *bufferedResponse) Unwrap() http.ResponseWriter { return b.conn }
 
 func (b *bufferedResponse) Header() http.Header { return b.header }
 func (b *bufferedResponse) WriteHeader(status int) {

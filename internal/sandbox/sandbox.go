@@ -6,6 +6,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,7 +76,22 @@ type Options struct {
 	Seed int64
 	// Faults are in force from the start.
 	Faults Faults
+	// HeaderTimeout bounds the reading of a request's headers, BodyTimeout
+	// the reading of its body (from when the sandbox starts to read it),
+	// IdleTimeout the wait of a kept-alive connection for its next request.
+	// Zero means 10 s, 30 s and 2 minutes. BodyTimeout applies under any
+	// http.Server; the others through HTTPServer.
+	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration
 }
+
+// Default timeouts of a client's connection.
+const (
+	defaultHeaderTimeout = 10 * time.Second
+	defaultBodyTimeout   = 30 * time.Second
+	defaultIdleTimeout   = 2 * time.Minute
+	// maxLatency is the longest latency fault.
+	maxLatency = 60 * time.Second
+)
 
 // Faults are injected into /v1 requests, never into /_sandbox/ ones.
 type Faults struct {
@@ -99,7 +116,7 @@ func (f Faults) validate() *apiError {
 		return errInvalid("error_rate", "error_rate must be between 0 and 1")
 	case !(f.DropAfterCommitRate >= 0 && f.DropAfterCommitRate <= 1):
 		return errInvalid("drop_after_commit_rate", "drop_after_commit_rate must be between 0 and 1")
-	case f.LatencyMS < 0 || f.LatencyMS > 60_000:
+	case f.LatencyMS < 0 || time.Duration(f.LatencyMS)*time.Millisecond > maxLatency:
 		return errInvalid("latency_ms", "latency_ms must be between 0 and 60000")
 	case !(f.RateLimitPerSecond >= 0 && f.RateLimitPerSecond <= 1e6):
 		return errInvalid("rate_limit_per_second", "rate_limit_per_second must be between 0 and 1000000")
@@ -126,6 +143,8 @@ type Server struct {
 	faultsMu sync.Mutex
 	faults   Faults
 	rng      *mrand.Rand
+
+	headerTimeout, bodyTimeout, idleTimeout time.Duration
 
 	v1Routes    []route
 	adminRoutes []route
@@ -168,6 +187,9 @@ func New(opts Options) (*Server, error) {
 	if s.baseNow == nil {
 		s.baseNow = time.Now
 	}
+	s.headerTimeout = cmp.Or(opts.HeaderTimeout, defaultHeaderTimeout)
+	s.bodyTimeout = cmp.Or(opts.BodyTimeout, defaultBodyTimeout)
+	s.idleTimeout = cmp.Or(opts.IdleTimeout, defaultIdleTimeout)
 	if s.adminToken == "" {
 		s.adminToken = "sandbox_admin_" + newSecret()[len(secretPrefix):]
 	}
@@ -247,6 +269,26 @@ func (s *Server) purgeRecords(ctx context.Context, now time.Time) {
 	}
 }
 
+// HTTPServer returns an http.Server that serves the sandbox with its
+// timeouts, so that no client holds a connection for long: headers within
+// HeaderTimeout, an idle connection closed after IdleTimeout, and every
+// request read and answered within the longest a request may take (its
+// headers, its body, the longest latency fault and 30 s of work), a
+// backstop to the body's own BodyTimeout. Every answer is the sandbox's own:
+// even "OPTIONS *" reaches it rather than net/http's default answer.
+func (s *Server) HTTPServer() *http.Server {
+	whole := s.headerTimeout + s.bodyTimeout + maxLatency + 30*time.Second
+	return &http.Server{
+		Handler:                      s,
+		ReadHeaderTimeout:            s.headerTimeout,
+		ReadTimeout:                  whole,
+		WriteTimeout:                 whole,
+		IdleTimeout:                  s.idleTimeout,
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
 // AdminToken is the bearer token of the /_sandbox/ routes.
 func (s *Server) AdminToken() string { return s.adminToken }
 
@@ -312,18 +354,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{requestID: newID("req", s.Now())}
 	w.Header().Set("X-Request-Id", ex.requestID)
+	// Every answer is one caller's, and some hold a secret (a create, its
+	// replay, an organization's set-up): no cache may keep one. The app's
+	// static files say otherwise for themselves.
+	w.Header().Set("Cache-Control", "no-store")
 	rw := &responseWriter{ResponseWriter: w, ex: ex, now: s.Now}
-	switch {
-	case r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/"):
-		rw.stats = &s.stats
-		s.serveV1(rw, r, ex)
-	case strings.HasPrefix(r.URL.Path, "/_sandbox/"):
-		s.serveAdmin(rw, r, ex)
-	case r.URL.Path == "/app" || strings.HasPrefix(r.URL.Path, "/app/"):
-		s.serveApp(rw, r, ex)
-	default:
-		writeError(rw, ex, errNoRoute)
-	}
+	s.route(rw, r, ex)
 	attrs := []slog.Attr{
 		slog.String("request_id", ex.requestID),
 		slog.String("method", r.Method),
@@ -338,6 +374,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		attrs = append(attrs, slog.Bool("dropped", true))
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// route answers a request by its path. A panic of a handler is a server
+// fault like any other: it is answered with 500 in the envelope while the
+// answer has not started (net/http would drop the connection), and logged.
+func (s *Server) route(w *responseWriter, r *http.Request, ex *exchange) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler || ex.status != 0 { //nolint:errorlint // net/http panics with this very value
+			panic(v)
+		}
+		s.log.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+		writeError(w, ex, errInternal)
+	}()
+	switch {
+	case r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/"):
+		w.stats = &s.stats
+		s.serveV1(w, r, ex)
+	case strings.HasPrefix(r.URL.Path, "/_sandbox/"):
+		s.serveAdmin(w, r, ex)
+	case r.URL.Path == "/app" || strings.HasPrefix(r.URL.Path, "/app/"):
+		s.serveApp(w, r, ex)
+	default:
+		writeError(w, ex, errNoRoute)
+	}
 }
 
 // handler serves one method of a route; param is the route's {id}, if any.
@@ -419,7 +483,7 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request, ex *exchange) {
 		select {
 		case <-time.After(time.Duration(f.LatencyMS) * time.Millisecond):
 		case <-r.Context().Done():
-			writeError(w, ex, errUnavailable)
+			writeError(w, ex, errClientClosed)
 			return
 		}
 	}
@@ -430,7 +494,7 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	if s.chance(f.DropAfterCommitRate) {
 		// The handler runs to completion, so its writes are committed; its
 		// answer is thrown away with the connection.
-		dispatch(&bufferedResponse{header: http.Header{}}, r, ex, rt, param)
+		dispatch(&bufferedResponse{header: http.Header{}, conn: w}, r, ex, rt, param)
 		ex.dropped = true
 		s.stats.response("dropped")
 		conn, _, err := http.NewResponseController(w).Hijack()

@@ -28,7 +28,9 @@ func startFile(t *testing.T, path string, opts sandbox.Options) (srv *sandbox.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = srv.HTTPServer()
+	hs.Start()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {

@@ -20,7 +20,8 @@ type Env struct {
 }
 
 // Start runs a sandbox on an in-memory database behind an HTTP/1.1 test
-// server (so that dropped connections can be simulated) and closes both when
+// server (so that dropped connections can be simulated), with the timeouts
+// of the sandbox's own http.Server (Server.HTTPServer), and closes both when
 // the test ends. Each option may adjust the sandbox's options.
 func Start(t testing.TB, opts ...func(*sandbox.Options)) *Env {
 	t.Helper()
@@ -32,7 +33,9 @@ func Start(t testing.TB, opts ...func(*sandbox.Options)) *Env {
 	if err != nil {
 		t.Fatalf("start sandbox: %v", err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = srv.HTTPServer()
+	hs.Start()
 	t.Cleanup(func() {
 		hs.Close()
 		if err := srv.Close(); err != nil {
