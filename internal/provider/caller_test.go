@@ -153,6 +153,7 @@ resource "astral_api_key" "test" {
 func TestAccAPIKey_lostCreatePlanSendsNoPost(t *testing.T) {
 	t.Parallel()
 	env := newTestAccEnv(t)
+	proxy := newFaultyProxy(t, env.URL)
 	config := fmt.Sprintf(`
 provider "astral" {
   endpoint        = %q
@@ -164,19 +165,16 @@ provider "astral" {
 resource "astral_api_key" "test" {
   name = "%slost-answer"
 }
-`, env.URL, env.HeadCoachKey, testKeyPrefix)
+`, proxy.URL, env.HeadCoachKey, testKeyPrefix)
 	resource.Test(t, env.TestCase(t,
-		resource.TestStep{
+		lostCreateStep(resource.TestStep{
 			// The create commits, but its answer comes after the client gave up.
-			PreConfig:   func() { env.Server.SetFaults(sandbox.Faults{LatencyMS: 1000}) },
+			PreConfig:   func() { proxy.stalls.Store(1) },
 			Config:      config,
 			ExpectError: messagePattern("Could not create the API key", "did not finish in time"),
-		},
+		}),
 		resource.TestStep{
-			PreConfig: func() {
-				env.Server.ClearFaults()
-				env.Server.ResetStats()
-			},
+			PreConfig:          env.Server.ResetStats,
 			Config:             config,
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,

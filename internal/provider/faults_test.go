@@ -148,21 +148,13 @@ func TestAccFaults(t *testing.T) {
 			}
 			config := faultConfig(endpoint, env.HeadCoachKey, tt.maxRetries, tt.timeout, tt.rateLimitWait)
 
-			// A CLI that cannot save a failed create's state gets the
-			// placeholders with warnings instead (see failedCreateKept): the
-			// run succeeds, and the next plan replaces them.
-			wantError, placeholdersKept := tt.wantError, false
-			if tt.placeholders && !failedCreateKept(acceptanceCLI.version) {
-				wantError, placeholdersKept = nil, true
+			first := resource.TestStep{PreConfig: startFault, Config: config, ExpectError: tt.wantError}
+			if tt.placeholders {
+				first = lostCreateStep(first)
 			}
 			var sum faultSummary
 			resource.ParallelTest(t, env.TestCase(t,
-				resource.TestStep{
-					PreConfig:          startFault,
-					Config:             config,
-					ExpectError:        wantError,
-					ExpectNonEmptyPlan: placeholdersKept,
-				},
+				first,
 				resource.TestStep{
 					PreConfig: endFault,
 					Config:    config,
