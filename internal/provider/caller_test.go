@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -308,6 +309,8 @@ func TestAPIKeyResource_DeleteLeavesKeyActive(t *testing.T) {
 type meProxy struct {
 	URL             string
 	failNext, asked atomic.Int64
+	// hold delays each answer to GET /v1/me, so that calls overlap.
+	hold time.Duration
 }
 
 func newMeProxy(t *testing.T, target string) *meProxy {
@@ -321,6 +324,7 @@ func newMeProxy(t *testing.T, target string) *meProxy {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/me" {
 			p.asked.Add(1)
+			time.Sleep(p.hold)
 			if take(&p.failNext) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusServiceUnavailable)
@@ -362,6 +366,59 @@ func TestCallerIdentityFailureNotKept(t *testing.T) {
 	}
 	if got := proxy.asked.Load(); got != 3 {
 		t.Errorf("GET /v1/me reached the API %d times, want 3: two 503s, then one answer remembered", got)
+	}
+}
+
+// Calls made while GET /v1/me is in flight wait for its answer instead of
+// each sending one, and share its failure, unless that failure is only the
+// end of the sending call's own context.
+func TestCallerIdentitySharedFlight(t *testing.T) {
+	t.Parallel()
+	env := newTestAccEnv(t)
+	proxy := newMeProxy(t, env.URL)
+	proxy.hold = 300 * time.Millisecond
+	data := &providerData{client: newTestClient(t, proxy.URL, env.HeadCoachKey), machineNow: time.Now}
+
+	// callAtOnce makes n calls, the first with ctx and the others, started
+	// while it is in flight, with the test's context.
+	callAtOnce := func(ctx context.Context, n int) []error {
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				c := t.Context()
+				if i == 0 {
+					c = ctx
+				} else {
+					time.Sleep(100 * time.Millisecond)
+				}
+				_, errs[i] = data.callerIdentity(c)
+			})
+		}
+		wg.Wait()
+		return errs
+	}
+
+	proxy.failNext.Store(1)
+	for i, err := range callAtOnce(t.Context(), 5) {
+		if err == nil {
+			t.Errorf("call %d succeeded while the one request in flight got a 503", i)
+		}
+	}
+	if got := proxy.asked.Load(); got != 1 {
+		t.Errorf("5 calls at once sent GET /v1/me %d times, want 1", got)
+	}
+
+	short, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
+	defer cancel()
+	errs := callAtOnce(short, 5)
+	if errs[0] == nil {
+		t.Error("the call whose context ended succeeded")
+	}
+	for i, err := range errs[1:] {
+		if err != nil {
+			t.Errorf("call %d failed with the ended context of another call: %v", i+1, err)
+		}
 	}
 }
 

@@ -363,3 +363,16 @@ func TestVersionBefore(t *testing.T) {
 		}
 	}
 }
+
+// envCLIMatrix is set by make testacc-matrix for its runs with more CLIs.
+const envCLIMatrix = "ASTRAL_TEST_CLI_MATRIX"
+
+// skipInCLIMatrix skips, in the runs of the CLI matrix, a test of what no
+// CLI changes (the provider's client against the API's faults and rate
+// limits): make test's first run, with the terraform on PATH, has run it.
+func skipInCLIMatrix(t *testing.T) {
+	t.Helper()
+	if os.Getenv(envCLIMatrix) != "" {
+		t.Skipf("tests the provider's client against the API, which no CLI changes: it runs once, with the terraform on PATH; this run uses %s", acceptanceCLI)
+	}
+}

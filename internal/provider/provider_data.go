@@ -101,28 +101,61 @@ func (c *configured) configure(v any, diags *diag.Diagnostics) {
 
 // callerCache holds the answer to GET /v1/me for the life of a process
 // once the API has given it: one successful request per process, whatever
-// the number of resources. A failure is never kept: it belongs to the call
-// that met it, with that call's context, and the next call asks again.
+// the number of resources. A failure is never kept: it is the answer of
+// the calls that were waiting for that request, and the next call asks
+// again, with its own context.
 type callerCache struct {
-	// mu is held during the request, so that calls made at once wait for
-	// one answer instead of each sending the same request.
 	mu       sync.Mutex
 	identity *astral.Identity
+	// flight is the request in progress, which calls made meanwhile wait
+	// for instead of each sending the same one.
+	flight *callerFlight
+}
+
+type callerFlight struct {
+	done     chan struct{}
+	identity *astral.Identity
+	err      error
+	// ctxEnded reports that the request failed because the context of the
+	// call that sent it ended: a failure of that call alone.
+	ctxEnded bool
 }
 
 // callerIdentity is who the provider's key is: its member, with the
 // member's role, and its organization, with its plan. The caller has checked
 // that there is a client (apiClient).
 func (d *providerData) callerIdentity(ctx context.Context) (*astral.Identity, error) {
-	d.caller.mu.Lock()
-	defer d.caller.mu.Unlock()
-	if d.caller.identity != nil {
-		return d.caller.identity, nil
+	for {
+		d.caller.mu.Lock()
+		if d.caller.identity != nil {
+			defer d.caller.mu.Unlock()
+			return d.caller.identity, nil
+		}
+		if f := d.caller.flight; f != nil {
+			d.caller.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if f.ctxEnded {
+				continue
+			}
+			return f.identity, f.err
+		}
+		f := &callerFlight{done: make(chan struct{})}
+		d.caller.flight = f
+		d.caller.mu.Unlock()
+
+		f.identity, f.err = d.client.Me(ctx)
+		f.ctxEnded = f.err != nil && ctx.Err() != nil
+		d.caller.mu.Lock()
+		d.caller.flight = nil
+		if f.err == nil {
+			d.caller.identity = f.identity
+		}
+		d.caller.mu.Unlock()
+		close(f.done)
+		return f.identity, f.err
 	}
-	identity, err := d.client.Me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d.caller.identity = identity
-	return identity, nil
 }

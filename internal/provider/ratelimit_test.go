@@ -17,6 +17,7 @@ import (
 // and the API refuses few of its requests, because the provider paces
 // them to the policy that the API's answers announce.
 func TestAccRateLimit(t *testing.T) {
+	skipInCLIMatrix(t)
 	const (
 		keys = 60
 		rate = 5
