@@ -125,57 +125,63 @@ var errIdempotencyConflict = &apiError{status: http.StatusConflict, code: "idemp
 func (s *Server) create(ctx context.Context, p *principal, idem string, in createInput) (*created, error) {
 	var out *created
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		var idemHash []byte // nil stores NULL: a create without Idempotency-Key
-		if idem != "" {
-			idemHash = hashIdempotencyKey(idem)
-		}
-		fp := fingerprint(in)
-		if idem != "" {
-			// An expired record would otherwise block the insert below.
-			if _, err := tx.StmtContext(ctx, s.st.purgeRecords).ExecContext(ctx, p.now.Add(-idempotencyTTL).Unix()); err != nil {
-				return err
-			}
-			var storedFP, sealed []byte
-			var keyID string
-			err := tx.StmtContext(ctx, s.st.getRecord).QueryRowContext(ctx, p.keyID, idemHash, p.now.Add(-idempotencyTTL).Unix()).
-				Scan(&storedFP, &keyID, &sealed)
-			switch {
-			case err == nil:
-				if !bytes.Equal(storedFP, fp) {
-					return errIdempotencyConflict
-				}
-				body, err := openSealed(p.secret, idem, p.keyID, sealed)
-				if err != nil {
-					return err
-				}
-				out = &created{keyID: keyID, body: body, replayed: true}
-				return nil
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
-			}
-		}
-		id, secret, err := s.mintKey(ctx, tx, p.orgID, p.memberID, in, idemHash, p.now)
-		if err != nil {
-			return err
-		}
-		k, err := scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
-		if err != nil {
-			return err
-		}
-		v := k.view(p.now)
-		v.Secret = secret
-		out = &created{keyID: id, body: marshal(v), view: v}
-		if idem == "" {
-			return nil
-		}
-		sealed, err := seal(p.secret, idem, p.keyID, out.body)
-		if err != nil {
-			return err
-		}
-		_, err = tx.StmtContext(ctx, s.st.insertRecord).ExecContext(ctx, p.keyID, idemHash, fp, id, sealed, p.now.Unix())
+		var err error
+		out, err = s.createTx(ctx, tx, p, idem, in)
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// createTx is create within the caller's transaction.
+func (s *Server) createTx(ctx context.Context, tx *sql.Tx, p *principal, idem string, in createInput) (*created, error) {
+	var idemHash []byte // nil stores NULL: a create without Idempotency-Key
+	fp := fingerprint(in)
+	if idem != "" {
+		idemHash = hashIdempotencyKey(idem)
+		// An expired record would otherwise block the insert below.
+		if _, err := tx.StmtContext(ctx, s.st.purgeRecords).ExecContext(ctx, p.now.Add(-idempotencyTTL).Unix()); err != nil {
+			return nil, err
+		}
+		var storedFP, sealed []byte
+		var keyID string
+		err := tx.StmtContext(ctx, s.st.getRecord).QueryRowContext(ctx, p.keyID, idemHash, p.now.Add(-idempotencyTTL).Unix()).
+			Scan(&storedFP, &keyID, &sealed)
+		switch {
+		case err == nil:
+			if !bytes.Equal(storedFP, fp) {
+				return nil, errIdempotencyConflict
+			}
+			body, err := openSealed(p.secret, idem, p.keyID, sealed)
+			if err != nil {
+				return nil, err
+			}
+			return &created{keyID: keyID, body: body, replayed: true}, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
+	}
+	id, secret, err := s.mintKey(ctx, tx, p.orgID, p.memberID, in, idemHash, p.now)
+	if err != nil {
+		return nil, err
+	}
+	k, err := scanKey(tx.StmtContext(ctx, s.st.getKey).QueryRowContext(ctx, id, p.orgID))
+	if err != nil {
+		return nil, err
+	}
+	v := k.view(p.now)
+	v.Secret = secret
+	out := &created{keyID: id, body: marshal(v), view: v}
+	if idem == "" {
+		return out, nil
+	}
+	sealed, err := seal(p.secret, idem, p.keyID, out.body)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.StmtContext(ctx, s.st.insertRecord).ExecContext(ctx, p.keyID, idemHash, fp, id, sealed, p.now.Unix()); err != nil {
 		return nil, err
 	}
 	return out, nil

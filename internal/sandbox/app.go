@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -15,6 +16,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"strings"
 	"time"
 )
 
@@ -28,6 +30,11 @@ const (
 	signInLinkTTL = 15 * time.Minute
 	sessionTTL    = 12 * time.Hour
 	sessionCookie = "astral_session"
+	// revealTTL is how long after a create the page it redirects to may
+	// show the new secret, once.
+	revealTTL = 10 * time.Minute
+	// formNonceLen is the random part of a create form's one-time token.
+	formNonceLen = 16
 )
 
 // appCSP allows the page its own stylesheet and script and nothing else: no
@@ -105,6 +112,8 @@ func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBy
 type appUser struct {
 	principal
 	memberName, orgName string
+	sessionID           string // the cookie's value; only its hash is stored
+	sessionExpires      int64  // Unix seconds of the sandbox's clock
 	csrf                string
 }
 
@@ -114,6 +123,36 @@ func csrfToken(sessionID string) string {
 	m := hmac.New(sha256.New, []byte(sessionID))
 	m.Write([]byte("astral-sandbox csrf"))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// formToken is the one-time token of a create form: a random nonce and an
+// HMAC of it under the session id. It needs no storage until it is used,
+// and only this session's pages can have made it; createFromForm records
+// its use.
+func formToken(sessionID string, nonce []byte) string {
+	return base64.RawURLEncoding.EncodeToString(nonce) + "." + base64.RawURLEncoding.EncodeToString(formMAC(sessionID, nonce))
+}
+
+func formMAC(sessionID string, nonce []byte) []byte {
+	m := hmac.New(sha256.New, []byte(sessionID))
+	m.Write([]byte("astral-sandbox create form\x00"))
+	m.Write(nonce)
+	return m.Sum(nil)
+}
+
+// formNonce returns the nonce of the form's token, if the form has exactly
+// one token and this session made it.
+func (u *appUser) formNonce(tokens []string) ([]byte, bool) {
+	if len(tokens) != 1 {
+		return nil, false
+	}
+	n, mac, _ := strings.Cut(tokens[0], ".")
+	nonce, err := base64.RawURLEncoding.DecodeString(n)
+	if err != nil || len(nonce) != formNonceLen {
+		return nil, false
+	}
+	sum, err := base64.RawURLEncoding.DecodeString(mac)
+	return nonce, err == nil && hmac.Equal(sum, formMAC(u.sessionID, nonce))
 }
 
 func (s *Server) appSignIn(w http.ResponseWriter, r *http.Request, _ *exchange, token string) {
@@ -141,10 +180,16 @@ func (s *Server) appSignIn(w http.ResponseWriter, r *http.Request, _ *exchange, 
 		return
 	}
 	// Secure needs TLS: over plain http, which the sandbox serves on
-	// loopback, a Secure cookie would never come back.
+	// loopback, a Secure cookie would never come back. Lax, not Strict: a
+	// link opened from another site (a mail, a chat) is a cross-site
+	// navigation, through this redirect too, and a Strict cookie would not
+	// come with it, so the link's one use would land signed out. Every POST
+	// needs the session's CSRF token whatever the cookie, and no GET changes
+	// anything but the one-time show of a new secret, which refuses a
+	// request another site started (see createdKey).
 	http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: Secure whenever served over TLS, see above
 		Name: sessionCookie, Value: id, Path: "/app/", MaxAge: int(sessionTTL / time.Second),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 	})
 	http.Redirect(w, r, securityPath, http.StatusSeeOther)
 }
@@ -158,13 +203,12 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*appUser, boo
 		return nil, false
 	}
 	now := s.Now()
-	u := &appUser{principal: principal{now: now}, csrf: csrfToken(c.Value)}
-	var expires int64
+	u := &appUser{principal: principal{now: now}, sessionID: c.Value, csrf: csrfToken(c.Value)}
 	err = s.db.QueryRowContext(r.Context(), `SELECT m.id, m.name, m.role, o.id, o.name, o.plan, a.expires_at
 		FROM app_sessions a JOIN members m ON m.id = a.member_id JOIN organizations o ON o.id = m.org_id
-		WHERE a.id_hash = ?`, hashSecret(c.Value)).Scan(&u.memberID, &u.memberName, &u.role, &u.orgID, &u.orgName, &u.plan, &expires)
+		WHERE a.id_hash = ?`, hashSecret(c.Value)).Scan(&u.memberID, &u.memberName, &u.role, &u.orgID, &u.orgName, &u.plan, &u.sessionExpires)
 	switch {
-	case errors.Is(err, sql.ErrNoRows) || (err == nil && expires <= now.Unix()):
+	case errors.Is(err, sql.ErrNoRows) || (err == nil && u.sessionExpires <= now.Unix()):
 		s.renderSignInNeeded(w)
 		return nil, false
 	case err != nil:
@@ -208,16 +252,24 @@ func (s *Server) postedBy(w http.ResponseWriter, r *http.Request) (*appUser, boo
 }
 
 func (s *Server) appSignOut(w http.ResponseWriter, r *http.Request, _ *exchange, _ string) {
-	if _, ok := s.postedBy(w, r); !ok {
+	u, ok := s.postedBy(w, r)
+	if !ok {
 		return
 	}
-	c, _ := r.Cookie(sessionCookie) // postedBy found it
-	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM app_sessions WHERE id_hash = ?`, hashSecret(c.Value)); err != nil {
+	ctx := r.Context()
+	hash := hashSecret(u.sessionID)
+	if err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM app_form_uses WHERE session_hash = ?`, hash); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM app_sessions WHERE id_hash = ?`, hash)
+		return err
+	}); err != nil {
 		s.renderFault(w, r, "end session", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/app/", MaxAge: -1, HttpOnly: true, //nolint:gosec // G124: as at sign-in
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	s.renderMessage(w, http.StatusOK, "Signed out", "Sign in again with a new sign-in link.")
 }
 
@@ -255,16 +307,22 @@ type securityView struct {
 	Refusal      string
 	NeedsUpgrade bool
 	Keys         []keyRow
-	Created      *keyRow
-	Revoked      *keyRow
-	Error        string
-	Name         string
-	ExpiresOn    string
+	// Created is the key the session's form just made, with its secret
+	// the one time the page shows it, without it after.
+	Created *keyRow
+	// Resubmitted is the key a form sent again had made the first time.
+	Resubmitted *keyRow
+	Revoked     *keyRow
+	Error       string
+	Name        string
+	ExpiresOn   string
+	// FormToken is the create form's one-time token.
+	FormToken string
 }
 
 func (u *appUser) view() securityView {
 	v := securityView{Member: u.memberName, Role: string(u.role), Organization: u.orgName, Plan: string(u.plan),
-		CSRF: u.csrf}
+		CSRF: u.csrf, FormToken: formToken(u.sessionID, randomBytes(formNonceLen))}
 	switch e := mayManageKeys(&u.principal); e {
 	case nil:
 	case errPlanUpgradeRequired:
@@ -292,12 +350,21 @@ func (s *Server) appSecurity(w http.ResponseWriter, r *http.Request, _ *exchange
 		return
 	}
 	v := u.view()
-	if id := r.URL.Query().Get("revoked"); id != "" && v.Refusal == "" && validKeyID(id) {
+	q := r.URL.Query()
+	if id := q.Get("revoked"); id != "" && v.Refusal == "" && validKeyID(id) {
 		k, err := scanKey(s.st.getKey.QueryRowContext(r.Context(), id, u.orgID))
 		if err == nil {
 			row := newKeyRow(k.view(u.now))
 			v.Revoked = &row
 		}
+	}
+	if id := q.Get("created"); id != "" && v.Refusal == "" && validKeyID(id) {
+		created, err := s.createdKey(r, u, id)
+		if err != nil {
+			s.renderFault(w, r, "show created key", err)
+			return
+		}
+		v.Created = created
 	}
 	status := http.StatusOK
 	if v.Refusal != "" {
@@ -306,8 +373,11 @@ func (s *Server) appSecurity(w http.ResponseWriter, r *http.Request, _ *exchange
 	s.renderSecurity(w, r, u, status, v)
 }
 
-// appCreateKey creates a key as POST /v1/api-keys would for the member, and
-// shows its secret in this answer only: nothing later can show it again.
+// appCreateKey creates a key as POST /v1/api-keys would for the member,
+// once per form, and answers 303 to the page that shows its secret, once
+// (createdKey): reloading that page creates nothing, and a form sent again
+// (a double click, a page resubmitted) is answered 409 naming the key the
+// form made, creating nothing either.
 func (s *Server) appCreateKey(w http.ResponseWriter, r *http.Request, _ *exchange, _ string) {
 	u, ok := s.postedBy(w, r)
 	if !ok {
@@ -319,20 +389,127 @@ func (s *Server) appCreateKey(w http.ResponseWriter, r *http.Request, _ *exchang
 		return
 	}
 	v.Name, v.ExpiresOn = r.PostForm.Get("name"), r.PostForm.Get("expires_on")
+	nonce, ok := u.formNonce(r.PostForm["form_token"])
+	if !ok {
+		// The page shows the form again with a fresh token.
+		v.Error = "This form is out of date: it was not made by this session's Security page. Check the name and date, then create the key again."
+		s.renderSecurity(w, r, u, http.StatusBadRequest, v)
+		return
+	}
+	// Not used yet: the form may be corrected and sent again as it is.
+	v.FormToken = r.PostForm.Get("form_token")
 	in, e := formInput(v.Name, v.ExpiresOn, u.now)
 	if e != nil {
 		v.Error = e.message
 		s.renderSecurity(w, r, u, http.StatusBadRequest, v)
 		return
 	}
-	res, err := s.create(r.Context(), &u.principal, "", in)
+	keyID, first, err := s.createFromForm(r.Context(), u, nonce, in)
 	if err != nil {
 		s.renderFault(w, r, "create key", err)
 		return
 	}
-	row := newKeyRow(res.view)
-	v.Created, v.Name, v.ExpiresOn = &row, "", ""
-	s.renderSecurity(w, r, u, http.StatusCreated, v)
+	if first {
+		// keyID is the key just made: the target is this page.
+		http.Redirect(w, r, securityPath+"?created="+keyID, http.StatusSeeOther) //nolint:gosec // G710: see above
+		return
+	}
+	k, err := scanKey(s.st.getKey.QueryRowContext(r.Context(), keyID, u.orgID))
+	if err != nil {
+		s.renderFault(w, r, "read created key", err)
+		return
+	}
+	row := newKeyRow(k.view(u.now))
+	fresh := u.view()
+	fresh.Resubmitted = &row
+	s.renderSecurity(w, r, u, http.StatusConflict, fresh)
+}
+
+// createFromForm creates a key as the app's form asks, once per form: the
+// form's use is recorded with the key in one transaction, so that a form
+// sent again finds the record and creates nothing. It returns the key's id
+// and whether this request created it. The new secret is kept sealed to
+// the session (AES-GCM under a key derived from the session id, which only
+// the browser holds) for the page after the redirect to show once.
+func (s *Server) createFromForm(ctx context.Context, u *appUser, nonce []byte, in createInput) (keyID string, first bool, err error) {
+	sessionHash := hashSecret(u.sessionID)
+	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT key_id FROM app_form_uses WHERE session_hash = ? AND nonce = ?`,
+			sessionHash, nonce).Scan(&keyID)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err // nil: the form was used, for keyID
+		}
+		res, err := s.createTx(ctx, tx, &u.principal, "", in)
+		if err != nil {
+			return err
+		}
+		aead, err := revealSealer(u.sessionID, res.keyID)
+		if err != nil {
+			return err
+		}
+		keyID, first = res.keyID, true
+		_, err = tx.ExecContext(ctx, `INSERT INTO app_form_uses (session_hash, nonce, key_id, sealed, reveal_until, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, sessionHash, nonce, keyID, sealWith(aead, []byte(res.view.Secret), keyID),
+			u.now.Add(revealTTL).Unix(), u.sessionExpires)
+		return err
+	})
+	return keyID, first, err
+}
+
+func revealSealer(sessionID, keyID string) (cipher.AEAD, error) {
+	return sealer(sessionID, "astral-sandbox app reveal\x00"+keyID)
+}
+
+// createdKey is the key that this session's form created, for the page the
+// create redirects to: with its secret the first time the page asks, within
+// revealTTL; without it after. nil for a key no form of the session made.
+// A request another site started (Sec-Fetch-Site cross-site or same-site;
+// the session cookie is Lax) is shown nothing and spends nothing.
+func (s *Server) createdKey(r *http.Request, u *appUser, keyID string) (*keyRow, error) {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return nil, nil
+	}
+	ctx := r.Context()
+	sessionHash := hashSecret(u.sessionID)
+	var sealed []byte
+	var revealUntil int64
+	// Taken and cleared in one transaction: of two pages asking at once,
+	// one shows the secret.
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT sealed, reveal_until FROM app_form_uses WHERE session_hash = ? AND key_id = ?`,
+			sessionHash, keyID).Scan(&sealed, &revealUntil)
+		if err != nil || sealed == nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE app_form_uses SET sealed = NULL WHERE session_hash = ? AND key_id = ?`, sessionHash, keyID)
+		return err
+	})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	var secret string
+	if sealed != nil && revealUntil > u.now.Unix() {
+		aead, err := revealSealer(u.sessionID, keyID)
+		if err != nil {
+			return nil, err
+		}
+		plain, err := openWith(aead, sealed, keyID)
+		if err != nil {
+			return nil, err
+		}
+		secret = string(plain)
+	}
+	k, err := scanKey(s.st.getKey.QueryRowContext(ctx, keyID, u.orgID))
+	if err != nil {
+		return nil, err
+	}
+	row := newKeyRow(k.view(u.now))
+	row.Secret = secret
+	return &row, nil
 }
 
 // formInput reads the form's name and expiration date (a day, from its
@@ -493,9 +670,11 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 const renderFailed = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong · Astral sandbox</title>` +
 	`<h1>Something went wrong</h1><p>The sandbox logged the error.</p></html>`
 
-// purgeApp deletes expired sign-in links and sessions.
+// purgeApp deletes expired sign-in links, sessions and the records of their
+// forms, and the new secrets that no page came to show in time.
 func (s *Server) purgeApp(ctx context.Context, now time.Time) {
-	for _, q := range []string{`DELETE FROM sign_in_links WHERE expires_at <= ?`, `DELETE FROM app_sessions WHERE expires_at <= ?`} {
+	for _, q := range []string{`DELETE FROM sign_in_links WHERE expires_at <= ?`, `DELETE FROM app_sessions WHERE expires_at <= ?`,
+		`DELETE FROM app_form_uses WHERE expires_at <= ?`, `UPDATE app_form_uses SET sealed = NULL WHERE sealed IS NOT NULL AND reveal_until <= ?`} {
 		if _, err := s.db.ExecContext(ctx, q, now.Unix()); err != nil {
 			s.log.Error("purge app sessions", "error", err)
 		}

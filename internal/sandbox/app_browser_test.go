@@ -3,7 +3,10 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"html"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -260,5 +263,98 @@ func TestSecurityPageScreenshot(t *testing.T) {
 	}
 	if err := os.WriteFile(out, png, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBrowserCreateSurvivesResubmit creates a key, reloads the page that
+// showed its secret, and sends the same form again: the reload shows no
+// secret, the form sent again is refused as already sent, and the API has
+// one key.
+func TestBrowserCreateSurvivesResubmit(t *testing.T) {
+	browser := newChromium(t)
+	env := sandboxtest.Start(t)
+	tab := incognito(t, browser)
+	openLink(t, tab, env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID))
+	before := len(listAll(t, env.URL, env.HeadCoachKey, 100))
+	run(t, tab, chromedp.SendKeys("#name", "Sent once"))
+	// The form as the browser sends it, to send it again.
+	form, err := chromedp.Run(tab, chromedp.Evaluate[string](`new URLSearchParams(new FormData(document.querySelector("#new-key"))).toString()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := chromedp.RunResponse(tab, chromedp.Click("#create"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusOK || !strings.Contains(resp.URL, "/app/settings/security?created=key_") {
+		t.Errorf("after the create: %d %s", resp.Status, resp.URL)
+	}
+	secret := text(t, tab, "#new-secret")
+	if !secretPattern.MatchString(secret) {
+		t.Fatalf("secret %q", secret)
+	}
+
+	run(t, tab, chromedp.Reload(), chromedp.WaitVisible("#shown"))
+	if body := bodyText(t, tab); strings.Contains(body, secret) || !strings.Contains(body, "is shown once") {
+		t.Errorf("the reloaded page: %s", body)
+	}
+	// The page's policy allows no fetch, so the form goes again as a form.
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`{
+		const f = document.createElement("form");
+		f.method = "post";
+		f.action = "/app/settings/security";
+		for (const [name, value] of new URLSearchParams(`+string(must(json.Marshal(form)))+`)) {
+			const input = document.createElement("input");
+			input.type = "hidden";
+			input.name = name;
+			input.value = value;
+			f.appendChild(input);
+		}
+		document.body.appendChild(f);
+		f.submit();
+		true;
+	}`)); err != nil {
+		t.Fatal(err)
+	}
+	run(t, tab, chromedp.WaitVisible("#resubmitted"))
+	if got := text(t, tab, "#resubmitted"); !strings.Contains(got, "“Sent once”") || !strings.Contains(got, "No second key") {
+		t.Errorf("the form sent again: %q", got)
+	}
+	if strings.Contains(bodyText(t, tab), secret) {
+		t.Error("the answer to the form sent again shows the secret")
+	}
+	if after := len(listAll(t, env.URL, env.HeadCoachKey, 100)); after != before+1 {
+		t.Errorf("%d keys, was %d: want one more", after, before)
+	}
+}
+
+// TestBrowserSignInFromAnotherSite opens a sign-in link from a page of
+// another site, as from a web mail or a chat: the link's first use lands
+// on the Security page, signed in.
+func TestBrowserSignInFromAnotherSite(t *testing.T) {
+	browser := newChromium(t)
+	env := sandboxtest.Start(t)
+	link := env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID)
+	mail := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<!doctype html><title>Mail</title><a id="link" href="`+html.EscapeString(link)+`">Sign in to Astral</a>`)
+	}))
+	defer mail.Close()
+	// localhost and 127.0.0.1 are different sites to the browser.
+	mailURL := strings.Replace(mail.URL, "127.0.0.1", "localhost", 1)
+	if !strings.HasPrefix(link, "http://127.0.0.1:") {
+		t.Fatalf("the sandbox is not at 127.0.0.1: %s", link)
+	}
+	tab := incognito(t, browser)
+	run(t, tab, chromedp.Navigate(mailURL), chromedp.WaitVisible("#link"))
+	resp, err := chromedp.RunResponse(tab, chromedp.Click("#link"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/app/settings/security") {
+		t.Errorf("landed on %d %s", resp.Status, resp.URL)
+	}
+	if got := text(t, tab, "h1"); got != "API keys" {
+		t.Errorf("heading %q: %s", got, bodyText(t, tab))
 	}
 }

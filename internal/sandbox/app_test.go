@@ -9,8 +9,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +25,7 @@ const securityPage = "/app/settings/security"
 
 var (
 	csrfPattern      = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	formTokenPattern = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
 	shownSecret      = regexp.MustCompile(`<code id="new-secret">(astral_live_[A-Za-z0-9]{32})</code>`)
 	signInLinkSuffix = regexp.MustCompile(`^/app/sign-in/[A-Za-z0-9_-]{43}$`)
 )
@@ -93,9 +97,26 @@ func (b *browser) csrf() string {
 	return string(m[1])
 }
 
-// create submits the New API key form.
+// form is the New API key form of a Security page just opened, filled in:
+// its CSRF token and its one-time form token with the name and date.
+func (b *browser) form(name, expiresOn string) url.Values {
+	b.t.Helper()
+	page := b.get(securityPage).body
+	csrf := csrfPattern.FindSubmatch(page)
+	if csrf == nil {
+		b.t.Fatalf("the Security page has no CSRF token:\n%s", page)
+	}
+	form := url.Values{"csrf_token": {string(csrf[1])}, "name": {name}, "expires_on": {expiresOn}}
+	// A member who may not manage keys has no create form, and its token.
+	if token := formTokenPattern.FindSubmatch(page); token != nil {
+		form.Set("form_token", string(token[1]))
+	}
+	return form
+}
+
+// create submits the New API key form and follows the answer's redirect.
 func (b *browser) create(name, expiresOn string) *response {
-	return b.post(securityPage, url.Values{"csrf_token": {b.csrf()}, "name": {name}, "expires_on": {expiresOn}})
+	return b.post(securityPage, b.form(name, expiresOn))
 }
 
 func expectPage(t testing.TB, r *response, status int, wants ...string) {
@@ -114,7 +135,7 @@ func TestAppSignIn(t *testing.T) {
 	head := env.Org.Member(sandbox.RoleHeadCoach)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-	t.Run("a link sets a strict, HttpOnly, expiring session cookie and opens the Security page", func(t *testing.T) {
+	t.Run("a link sets a Lax, HttpOnly, expiring session cookie and opens the Security page", func(t *testing.T) {
 		link := env.SignInURL(t, head.ID)
 		if !signInLinkSuffix.MatchString(strings.TrimPrefix(link, env.URL)) {
 			t.Fatalf("link %s", link)
@@ -132,7 +153,7 @@ func TestAppSignIn(t *testing.T) {
 			t.Fatalf("cookies %v", cookies)
 		}
 		c := cookies[0]
-		if c.Name != "astral_session" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.MaxAge != 12*3600 || c.Path != "/app/" {
+		if c.Name != "astral_session" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.MaxAge != 12*3600 || c.Path != "/app/" {
 			t.Errorf("cookie %s", c.String())
 		}
 	})
@@ -255,7 +276,7 @@ func TestAppCreateAndRevoke(t *testing.T) {
 	b := signIn(t, env, env.Org.Member(sandbox.RoleHeadCoach).ID)
 
 	r := b.create("Roster sync script", "2027-02-23")
-	expectPage(t, r, http.StatusCreated, "Roster sync script", "will not be shown again")
+	expectPage(t, r, http.StatusOK, "Roster sync script", "will not be shown again")
 	m := shownSecret.FindSubmatch(r.body)
 	if m == nil {
 		t.Fatalf("no secret on the page:\n%s", r.body)
@@ -286,7 +307,7 @@ func TestAppCreateAndRevoke(t *testing.T) {
 	})
 	t.Run("names are shown as text", func(t *testing.T) {
 		page := b.create(`<script>alert(1)</script>`, "")
-		expectPage(t, page, http.StatusCreated, "&lt;script&gt;alert(1)&lt;/script&gt;")
+		expectPage(t, page, http.StatusOK, "&lt;script&gt;alert(1)&lt;/script&gt;")
 		if bytes.Contains(page.body, []byte("<script>alert")) {
 			t.Error("the name is not escaped")
 		}
@@ -300,7 +321,7 @@ func TestAppCreateAndRevoke(t *testing.T) {
 		if after := len(listAll(t, env.URL, env.HeadCoachKey, 100)); after != before {
 			t.Errorf("%d keys, was %d", after, before)
 		}
-		expectPage(t, b.create("ok", "2026-11-26"), http.StatusCreated, "will not be shown again")
+		expectPage(t, b.create("ok", "2026-11-26"), http.StatusOK, "will not be shown again")
 	})
 	t.Run("revoking in the page revokes in the API", func(t *testing.T) {
 		expectPage(t, b.get(securityPage+"/keys/"+id+"/revoke"), http.StatusOK, "Revoke “Roster sync script”?")
@@ -417,7 +438,8 @@ func TestAppLogsHoldNoSecret(t *testing.T) {
 	if len(session) != 1 {
 		t.Fatalf("cookies %v", session)
 	}
-	for _, bad := range []string{token, secret, session[0].Value, b.csrf(), "astral_live_", "/app/sign-in/" + token[:8]} {
+	formToken := b.form("", "").Get("form_token")
+	for _, bad := range []string{token, secret, session[0].Value, b.csrf(), formToken, "astral_live_", "/app/sign-in/" + token[:8]} {
 		if strings.Contains(logs.String(), bad) {
 			t.Errorf("the logs hold %q", bad)
 		}
@@ -446,4 +468,196 @@ func callerKey(t *testing.T, env *sandboxtest.Env, secret string) keyObject {
 		t.Fatal(err)
 	}
 	return id.APIKey
+}
+
+// altered changes one character of a token's nonce.
+func altered(token string) string {
+	c := byte('A')
+	if token[5] == c {
+		c = 'B'
+	}
+	return token[:5] + string(c) + token[6:]
+}
+
+// noRedirects is b's browser that stops at a redirect, to see it.
+func (b *browser) noRedirects() *browser {
+	c := *b.c
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &browser{t: b.t, base: b.base, c: &c}
+}
+
+// TestAppCreateOnce checks that the create form survives being sent again:
+// the create answers 303 to a page that shows the secret once; reloading
+// that page, or sending the same form again, creates no second key.
+func TestAppCreateOnce(t *testing.T) {
+	clock := newFakeClock()
+	path := filepath.Join(t.TempDir(), "sandbox.db")
+	env := sandboxtest.Start(t, withClock(clock), func(o *sandbox.Options) { o.DBPath = path })
+	head := env.Org.Member(sandbox.RoleHeadCoach)
+	b := signIn(t, env, head.ID)
+	keyCount := func() int {
+		t.Helper()
+		return len(listAll(t, env.URL, env.HeadCoachKey, 100))
+	}
+	before := keyCount()
+
+	form := b.form("Sent once", "")
+	created := b.noRedirects().post(securityPage, form)
+	expectStatus(t, created, http.StatusSeeOther)
+	location := created.header.Get("Location")
+	if !regexp.MustCompile(`^` + securityPage + `\?created=key_[0-9A-Z]{26}$`).MatchString(location) {
+		t.Fatalf("Location %q", location)
+	}
+	keyID := strings.TrimPrefix(location, securityPage+"?created=")
+	if keyCount() != before+1 {
+		t.Fatalf("%d keys, was %d", keyCount(), before)
+	}
+
+	var secret string
+	t.Run("the page after the create shows the secret, once", func(t *testing.T) {
+		page := b.get(location)
+		expectPage(t, page, http.StatusOK, "“Sent once” is ready", "will not be shown again")
+		m := shownSecret.FindSubmatch(page.body)
+		if m == nil {
+			t.Fatalf("no secret:\n%s", page.body)
+		}
+		secret = string(m[1])
+		if k := callerKey(t, env, secret); k.ID != keyID || k.Name != "Sent once" {
+			t.Errorf("the secret is of %+v", k)
+		}
+		again := b.get(location)
+		expectPage(t, again, http.StatusOK, `id="shown"`, "“Sent once”", "is shown once")
+		if bytes.Contains(again.body, []byte(secret)) || bytes.Contains(again.body, []byte("new-secret")) {
+			t.Error("the reloaded page shows the secret again")
+		}
+	})
+	t.Run("the same form sent again creates nothing and says so", func(t *testing.T) {
+		again := b.post(securityPage, form)
+		expectPage(t, again, http.StatusConflict, `id="resubmitted"`, "already sent", "“Sent once”", "No second key")
+		if bytes.Contains(again.body, []byte(secret)) || formTokenPattern.FindSubmatch(again.body) == nil {
+			t.Error("the answer shows the secret, or no fresh form")
+		}
+		if n := keyCount(); n != before+1 {
+			t.Errorf("%d keys, want %d", n, before+1)
+		}
+	})
+	t.Run("a form sent twice at once creates one key", func(t *testing.T) {
+		twice := b.form("Double click", "")
+		statuses := make(chan int, 2)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, env.URL+securityPage, strings.NewReader(twice.Encode()))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := b.noRedirects().c.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			})
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[int]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		if got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 1 {
+			t.Errorf("statuses %v, want one 303 and one 409", got)
+		}
+		if n := keyCount(); n != before+2 {
+			t.Errorf("%d keys, want %d", n, before+2)
+		}
+	})
+	t.Run("a form refused for its name may be corrected and sent as it is", func(t *testing.T) {
+		fix := b.form("   ", "")
+		refused := b.post(securityPage, fix)
+		expectPage(t, refused, http.StatusBadRequest, "name must not be empty")
+		if m := formTokenPattern.FindSubmatch(refused.body); m == nil || string(m[1]) != fix.Get("form_token") {
+			t.Error("the refused form does not keep its token")
+		}
+		fix.Set("name", "Corrected")
+		expectStatus(t, b.noRedirects().post(securityPage, fix), http.StatusSeeOther)
+	})
+	other := signIn(t, env, head.ID)
+	t.Run("a form token of another session, or none, is refused", func(t *testing.T) {
+		n := keyCount()
+		for name, token := range map[string][]string{
+			"another session's": {other.form("x", "").Get("form_token")},
+			"none":              nil,
+			"empty":             {""},
+			"twice":             {form.Get("form_token"), form.Get("form_token")},
+			"altered":           {altered(form.Get("form_token"))},
+		} {
+			f := b.form("Forged", "")
+			f["form_token"] = token
+			if token == nil {
+				f.Del("form_token")
+			}
+			expectPage(t, b.post(securityPage, f), http.StatusBadRequest, "This form is out of date", `value="Forged"`)
+			if got := keyCount(); got != n {
+				t.Errorf("%s token: %d keys, want %d", name, got, n)
+			}
+		}
+	})
+	t.Run("the page of another session, or another site, shows no secret", func(t *testing.T) {
+		fresh := b.noRedirects().post(securityPage, b.form("Not shown elsewhere", ""))
+		expectStatus(t, fresh, http.StatusSeeOther)
+		next := fresh.header.Get("Location")
+		if page := other.get(next); bytes.Contains(page.body, []byte("new-secret")) || bytes.Contains(page.body, []byte(`id="shown"`)) {
+			t.Error("another session sees the create")
+		}
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, env.URL+next, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.Contains(body, []byte("new-secret")) {
+			t.Error("a page another site opened shows the secret")
+		}
+		expectPage(t, b.get(next), http.StatusOK, "“Not shown elsewhere” is ready")
+	})
+	t.Run("a secret no page came for is dropped after 10 minutes", func(t *testing.T) {
+		late := b.noRedirects().post(securityPage, b.form("Late", ""))
+		expectStatus(t, late, http.StatusSeeOther)
+		clock.Advance(10 * time.Minute)
+		page := b.get(late.header.Get("Location"))
+		expectPage(t, page, http.StatusOK, `id="shown"`, "“Late”")
+		if bytes.Contains(page.body, []byte("new-secret")) {
+			t.Error("the page shows the secret after 10 minutes")
+		}
+	})
+	t.Run("no secret reaches the database's files in plaintext", func(t *testing.T) {
+		pending := b.noRedirects().post(securityPage, b.form("Pending", ""))
+		expectStatus(t, pending, http.StatusSeeOther)
+		m := shownSecret.FindSubmatch(b.get(pending.header.Get("Location")).body)
+		if m == nil {
+			t.Fatal("no secret shown")
+		}
+		entries, err := os.ReadDir(filepath.Dir(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(filepath.Dir(path), e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(data, m[1][len("astral_live_"):]) {
+				t.Errorf("%s holds the secret", e.Name())
+			}
+		}
+	})
 }

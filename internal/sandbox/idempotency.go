@@ -57,10 +57,10 @@ func hashIdempotencyKey(key string) []byte {
 	return sum[:]
 }
 
-// replayAEAD is keyed by the calling secret and the Idempotency-Key: a stored
-// response holds a secret, and only a request presenting both can read it.
-func replayAEAD(secret, idemKey string) (cipher.AEAD, error) {
-	key, err := hkdf.Key(sha256.New, []byte(secret), nil, "astral-sandbox idempotent replay\x00"+idemKey, 32)
+// sealer is AES-256-GCM keyed by HKDF-SHA-256 of a secret that the server
+// does not store (a calling secret, a session id) and a purpose.
+func sealer(secret, purpose string) (cipher.AEAD, error) {
+	key, err := hkdf.Key(sha256.New, []byte(secret), nil, purpose, 32)
 	if err != nil {
 		return nil, err
 	}
@@ -71,15 +71,19 @@ func replayAEAD(secret, idemKey string) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
+// replayAEAD is keyed by the calling secret and the Idempotency-Key: a stored
+// response holds a secret, and only a request presenting both can read it.
+func replayAEAD(secret, idemKey string) (cipher.AEAD, error) {
+	return sealer(secret, "astral-sandbox idempotent replay\x00"+idemKey)
+}
+
 // seal encrypts a response body; the caller key id is bound as additional data.
 func seal(secret, idemKey, callerKeyID string, body []byte) ([]byte, error) {
 	aead, err := replayAEAD(secret, idemKey)
 	if err != nil {
 		return nil, err
 	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(body)+aead.Overhead())
-	rand.Read(nonce)
-	return aead.Seal(nonce, nonce, body, []byte(callerKeyID)), nil
+	return sealWith(aead, body, callerKeyID), nil
 }
 
 func openSealed(secret, idemKey, callerKeyID string, sealed []byte) ([]byte, error) {
@@ -87,8 +91,20 @@ func openSealed(secret, idemKey, callerKeyID string, sealed []byte) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
+	return openWith(aead, sealed, callerKeyID)
+}
+
+// sealWith encrypts plain under a random nonce, which it prepends, binding
+// ad as additional data.
+func sealWith(aead cipher.AEAD, plain []byte, ad string) []byte {
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	rand.Read(nonce)
+	return aead.Seal(nonce, nonce, plain, []byte(ad))
+}
+
+func openWith(aead cipher.AEAD, sealed []byte, ad string) ([]byte, error) {
 	if len(sealed) < aead.NonceSize() {
-		return nil, errors.New("sealed replay too short")
+		return nil, errors.New("sealed data too short")
 	}
-	return aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(callerKeyID))
+	return aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(ad))
 }

@@ -82,6 +82,21 @@ var migrations = []string{
 		(SELECT r.key_hash FROM idempotency_records r WHERE r.created_key_id = api_keys.id);
 	CREATE INDEX api_keys_idempotency ON api_keys(org_id, idempotency_key_hash, created_at, id)
 		WHERE idempotency_key_hash IS NOT NULL;`,
+	// The app's create forms that were used, by session (the hash of its id)
+	// and the form token's nonce, so that a form submitted again creates
+	// nothing; with the new key's secret sealed to the session until the page
+	// after the create shows it once (sealed is then NULL). Times are Unix
+	// seconds of the sandbox's clock; a row goes with its session.
+	`CREATE TABLE app_form_uses (
+		session_hash BLOB NOT NULL,
+		nonce        BLOB NOT NULL,
+		key_id       TEXT NOT NULL REFERENCES api_keys(id),
+		sealed       BLOB,
+		reveal_until INTEGER NOT NULL,
+		expires_at   INTEGER NOT NULL,
+		PRIMARY KEY (session_hash, nonce)
+	) WITHOUT ROWID;
+	CREATE INDEX app_form_uses_key ON app_form_uses(session_hash, key_id);`,
 }
 
 // openDB opens the database and brings its schema up to date. SQLite has a
