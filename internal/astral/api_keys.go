@@ -92,11 +92,13 @@ type APIKeys interface {
 	All(ctx context.Context) iter.Seq2[*APIKey, error]
 	// ListAll collects All into a slice.
 	ListAll(ctx context.Context) ([]*APIKey, error)
-	// FindByIdempotencyKey returns the key that a create with this
-	// idempotency key made in the caller's organization, whatever its
-	// status and however long ago, without its secret. A create that made
-	// no key (it never arrived, or failed) is ErrNotFound.
-	FindByIdempotencyKey(ctx context.Context, idempotencyKey string) (*APIKey, error)
+	// FindByIdempotencyKey returns the keys that creates with this
+	// idempotency key made in the caller's organization, whatever their
+	// status and however long ago, newest first, without their secrets:
+	// one key, unless several calling keys (or one, days apart) used the
+	// same idempotency key. A create that made no key (it never arrived, or
+	// failed) is ErrNotFound.
+	FindByIdempotencyKey(ctx context.Context, idempotencyKey string) ([]*APIKey, error)
 }
 
 var _ APIKeys = (*apiKeys)(nil)
@@ -210,17 +212,17 @@ func (s *apiKeys) All(ctx context.Context) iter.Seq2[*APIKey, error] {
 	}
 }
 
-func (s *apiKeys) FindByIdempotencyKey(ctx context.Context, idempotencyKey string) (*APIKey, error) {
+func (s *apiKeys) FindByIdempotencyKey(ctx context.Context, idempotencyKey string) ([]*APIKey, error) {
 	if err := validIdempotencyKey(idempotencyKey); err != nil {
 		return nil, err
 	}
 	u := s.client.endpoint("api-keys")
 	u.RawQuery = url.Values{"idempotency_key": {idempotencyKey}}.Encode()
-	var found foundAPIKey
+	var found foundAPIKeys
 	if err := s.client.do(ctx, http.MethodGet, u, nil, "", &found); err != nil {
 		return nil, err
 	}
-	return found.Data[0], nil
+	return found.Data, nil
 }
 
 func (s *apiKeys) ListAll(ctx context.Context) ([]*APIKey, error) {
@@ -276,18 +278,18 @@ func (k *createdAPIKey) readHeader(h http.Header) {
 	k.Replayed = h.Get("Idempotent-Replayed") == "true"
 }
 
-// foundAPIKey is the answer to a search by idempotency key: a page of
-// exactly one key.
-type foundAPIKey struct {
+// foundAPIKeys is the answer to a search by idempotency key: one page,
+// never empty (no key is a 404).
+type foundAPIKeys struct {
 	apiKeyPage
 }
 
-func (p *foundAPIKey) validate() error {
+func (p *foundAPIKeys) validate() error {
 	if err := p.apiKeyPage.validate(); err != nil {
 		return err
 	}
-	if len(p.Data) != 1 {
-		return fmt.Errorf("the search by idempotency key returned %d keys instead of one", len(p.Data))
+	if len(p.Data) == 0 {
+		return errors.New("the search by idempotency key returned no key instead of not_found")
 	}
 	return nil
 }

@@ -66,8 +66,8 @@ func TestUndoAbandonedCreate(t *testing.T) {
 				t.Errorf("found %v (%v), want no key made", found, err)
 			case err != nil:
 				t.Fatal(err)
-			case found.Status != astral.APIKeyStatusRevoked:
-				t.Errorf("key %s is %s, want revoked", found.ID, found.Status)
+			case len(found) != 1 || found[0].Status != astral.APIKeyStatusRevoked:
+				t.Errorf("keys %v of the create, want one, revoked", found)
 			}
 		})
 	}

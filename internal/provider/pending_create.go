@@ -145,7 +145,7 @@ func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral
 	if !pending.AttemptedAt.IsZero() {
 		sent = "An apply at " + pending.AttemptedAt.Format(time.RFC3339)
 	}
-	key, err := client.APIKeys.FindByIdempotencyKey(ctx, pending.IdempotencyKey)
+	keys, err := client.APIKeys.FindByIdempotencyKey(ctx, pending.IdempotencyKey)
 	switch {
 	case errors.Is(err, astral.ErrNotFound):
 		// The API answers 404 to another organization's key as well.
@@ -161,23 +161,29 @@ func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral
 		return
 	}
 
-	r.data.keyChanged(key.ID)
-	outcome := "has been revoked"
-	switch key.Status {
-	case astral.APIKeyStatusActive:
-		if _, err := client.APIKeys.Revoke(ctx, key.ID); err != nil && !errors.Is(err, astral.ErrNotFound) {
-			diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not revoke the API key %q (%s), made by an unconfirmed create", key.Name, key.ID), err))
-			return
+	// One key, unless the same idempotency key was sent again after the
+	// API's replay had ended: each is the placeholder's, none has a holder.
+	var settled []string
+	for _, key := range keys {
+		r.data.keyChanged(key.ID)
+		outcome := "has been revoked"
+		switch key.Status {
+		case astral.APIKeyStatusActive:
+			if _, err := client.APIKeys.Revoke(ctx, key.ID); err != nil && !errors.Is(err, astral.ErrNotFound) {
+				diags.Append(clientErrorDiagnostic(fmt.Sprintf("Could not revoke the API key %q (%s), made by an unconfirmed create", key.Name, key.ID), err))
+				return
+			}
+		case astral.APIKeyStatusRevoked:
+			outcome = "had been revoked already"
+		default:
+			outcome = "had expired already"
 		}
-	case astral.APIKeyStatusRevoked:
-		outcome = "had been revoked already"
-	default:
-		outcome = "had expired already"
+		settled = append(settled, fmt.Sprintf("the API had created it at %s (%s), and that key, whose secret nothing holds, %s",
+			key.CreatedAt.UTC().Format(time.RFC3339), key.ID, outcome))
 	}
 	diags.AddWarning("Unconfirmed API key creation settled",
-		fmt.Sprintf("%s got no answer when it created the API key %q, which the API had created at %s (%s). That key, whose secret nothing holds, %s, "+
-			"and the new key takes the placeholder's place in the state.",
-			sent, key.Name, key.CreatedAt.UTC().Format(time.RFC3339), key.ID, outcome))
+		fmt.Sprintf("%s got no answer when it created the API key %q: %s. The new key takes the placeholder's place in the state.",
+			sent, pending.Name, strings.Join(settled, "; ")))
 }
 
 // setPlaceholderIdentity gives a placeholder, which has no key id yet, the

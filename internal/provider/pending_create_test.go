@@ -174,8 +174,8 @@ func TestSettlePendingCreate(t *testing.T) {
 		if _, err := e.Client.APIKeys.Read(t.Context(), key.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := e.Client.APIKeys.FindByIdempotencyKey(t.Context(), pending.IdempotencyKey); err != nil || got.Status != astral.APIKeyStatusRevoked {
-			t.Errorf("key of the create is %v (%v), want revoked", got, err)
+		if got, err := e.Client.APIKeys.FindByIdempotencyKey(t.Context(), pending.IdempotencyKey); err != nil || len(got) != 1 || got[0].Status != astral.APIKeyStatusRevoked {
+			t.Errorf("keys of the create are %v (%v), want one, revoked", got, err)
 		}
 		if _, err := e.Client.APIKeys.FindByIdempotencyKey(t.Context(), rand.Text()); !errors.Is(err, astral.ErrNotFound) {
 			t.Errorf("an idempotency key never used: %v, want ErrNotFound", err)
