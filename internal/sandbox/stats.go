@@ -7,7 +7,9 @@ import (
 
 // Stats counts /v1 traffic. Requests are keyed by method and route pattern
 // ("GET /v1/api-keys/{id}"), responses by status code; a request whose
-// connection was dropped after commit counts under "dropped".
+// connection was dropped after commit counts under "dropped", and one whose
+// client went away before its answer under "499" (nginx's "client closed
+// request"), never "500".
 type Stats struct {
 	Requests  map[string]int `json:"requests"`
 	Responses map[string]int `json:"responses"`
