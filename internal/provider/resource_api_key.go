@@ -75,8 +75,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"Plans send nothing for it. The next apply replaces it, however much later: it asks the API which key that request created, if any, " +
 			"revokes that key, whose secret nothing holds, and creates its replacement, with one warning that names the key and when the API created it. " +
 			"A create that could not connect at all sent nothing and leaves nothing. When Terraform itself is killed during a create, " +
-			"the provider revokes the key that Terraform can no longer receive. No key is left behind without a state that knows it; " +
-			"SECURITY.md says what survives each kind of failure.\n\n" +
+			"the provider revokes the key that Terraform can no longer receive. No key is left behind without a state that knows it: " +
+			"the section \"When a run fails\" below says what survives each kind of failure.\n\n" +
 			"Each key records its `organization_id`. When the provider's `api_key` belongs to another organization, refresh, plan and apply fail " +
 			"and change nothing, instead of taking that organization's keys for deleted.",
 		Attributes: map[string]schema.Attribute{
