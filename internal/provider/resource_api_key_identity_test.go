@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/astral/terraform-provider-astral/internal/sandbox"
 )
 
 // A key's identity is its id and organization: written by create, read and
@@ -183,4 +186,32 @@ func (b *resourceBeforeIdentity) Update(ctx context.Context, req resource.Update
 
 func (b *resourceBeforeIdentity) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	b.r.Delete(ctx, req, resp)
+}
+
+// An import by identity that names another organization than the key's is
+// refused, as every other path is refused a key of another organization,
+// and imports nothing.
+func TestAccAPIKey_importIdentityOfAnotherOrganization(t *testing.T) {
+	skipUnlessCLI(t, "resource identity")
+	env := newTestAccEnv(t)
+	other, err := env.Server.CreateOrganization(t.Context(), "Lakeside Rowing Club", sandbox.PlanCoach)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := env.CreateKey(t, testKeyPrefix+"claimed by another organization", nil)
+	env.expectPlanError(t, fmt.Sprintf(`
+import {
+  to = astral_api_key.test
+  identity = {
+    id              = %q
+    organization_id = %q
+  }
+}
+
+resource "astral_api_key" "test" {
+  name = %q
+}
+`, key.ID, other.ID, key.Name),
+		"API key of another organization", "The API key "+key.ID+" belongs to the organization "+env.Org.ID,
+		"says "+other.ID, "Terraform has changed nothing")
 }
