@@ -62,7 +62,8 @@ func surrogatesPaired(raw []byte) bool {
 		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
 			return 0, false
 		}
-		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+		// Four hex digits fit in 16 bits, far below a rune's range.
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
 		return rune(n), err == nil
 	}
 	for i := 0; i < len(raw); i++ {
