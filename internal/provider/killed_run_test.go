@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,8 +37,8 @@ import (
 
 const (
 	// killedRunKeys keys, killedRunParallelism at a time, each request
-	// killedRunLatency late: a run that lasts about 8 s, the kills falling
-	// at its start, in its middle and near its end.
+	// killedRunLatencyMS late: an apply of about 8.5 s on two cores, whose
+	// plan ends and first creates go out about 2.2 s in.
 	killedRunKeys        = 100
 	killedRunParallelism = 10
 	killedRunLatencyMS   = 600
@@ -83,6 +83,7 @@ func TestAccKilledRun(t *testing.T) {
 	t.Parallel()
 	h := newKilledRunHarness(t, tf)
 
+	// In the plan, with nothing created yet; amid the creates; near the end.
 	for _, moment := range []time.Duration{1500 * time.Millisecond, 4 * time.Second, 7 * time.Second} {
 		t.Run("terraform killed at "+moment.String(), func(t *testing.T) {
 			testTerraformKilled(t, h, moment)
@@ -96,28 +97,49 @@ func TestAccKilledRun(t *testing.T) {
 // testTerraformKilled kills Terraform alone at moment: the provider's
 // process must finish what Terraform left in flight, revoking what no
 // state will hold, and exit.
+//
+// A kill that lands while Terraform writes terraform.tfstate, which it
+// truncates and rewrites in place, leaves the file cut short: every key is
+// then lost to Terraform, whatever the provider does. Such a moment is
+// logged and tried again a little later, on a fresh sandbox.
 func testTerraformKilled(t *testing.T, h *killedRunHarness, moment time.Duration) {
-	r := newKilledRun(t, h)
-	apply := r.startApply(t)
-	apply.sleepUntil(t, moment)
-	plugins := len(r.pluginPIDs(t))
-	before := r.tally.snapshot()
-	killedAt := apply.kill(t)
-	pluginExit := r.waitForPlugins(t, killedAt)
-	afterKill := r.tally.since(before)
-	inState, placeholders := r.readState(t)
+	const attempts, shift = 3, 150 * time.Millisecond
+	for attempt := range attempts {
+		at := moment + time.Duration(attempt)*shift
+		r := newKilledRun(t, h)
+		apply := r.startApply(t)
+		stateWritten := r.runUntil(t, apply, at)
+		plugins := len(r.pluginPIDs(t))
+		atKill := r.mark(t)
+		killedAt := apply.kill(t)
+		pluginExit := r.waitForPlugins(t, killedAt)
+		r.waitForAPI(t)
+		created, revoked := r.since(t, atKill)
+		inState, placeholders, err := r.readState(stateWritten)
+		var cut *cutStateError
+		if errors.As(err, &cut) {
+			t.Logf("killed-run: moment=%s state=cut (%v)", at, err)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 
-	r.applyToCompletion(t)
-	audit := r.audit(t)
-	t.Logf("killed-run: moment=%s plugins=%d created_by_kill=%d state=%d placeholders=%d created_after_kill=%d revoked_after_kill=%d orphans=%d duplicates=%d plugin_exit=%s",
-		moment, plugins, before.created(), inState, placeholders, afterKill.created(), afterKill.revoked(), len(audit.orphans), audit.duplicates, pluginExit.Round(10*time.Millisecond))
-	audit.check(t)
-	if len(audit.orphans) > 0 {
-		t.Errorf("%d orphans, active keys in no state after Terraform was killed and applied again: %s", len(audit.orphans), keyNames(audit.orphans))
+		r.applyToCompletion(t)
+		audit := r.audit(t)
+		t.Logf("killed-run: moment=%s plugins=%d created_by_kill=%d state=%d placeholders=%d created_after_kill=%d revoked_after_kill=%d orphans=%d duplicates=%d plugin_exit=%s",
+			at, plugins, atKill.active, inState, placeholders, created, revoked, len(audit.orphans), audit.duplicates, pluginExit.Round(10*time.Millisecond))
+		audit.check(t)
+		if len(audit.orphans) > 0 {
+			t.Errorf("%d orphans, active keys in no state after Terraform was killed and applied again: %s",
+				len(audit.orphans), audit.describe(audit.orphans, killedAt))
+		}
+		if audit.duplicates > 0 {
+			t.Errorf("%d duplicates, active keys whose name another active key has", audit.duplicates)
+		}
+		return
 	}
-	if audit.duplicates > 0 {
-		t.Errorf("%d duplicates, active keys whose name another active key has", audit.duplicates)
-	}
+	t.Fatalf("each of %d kills from %s on, %s apart, cut the state file short", attempts, moment, shift)
 }
 
 // testProviderKilled kills the provider's process at moment, which nothing
@@ -127,40 +149,41 @@ func testTerraformKilled(t *testing.T, h *killedRunHarness, moment time.Duration
 func testProviderKilled(t *testing.T, h *killedRunHarness, moment time.Duration) {
 	r := newKilledRun(t, h)
 	apply := r.startApply(t)
-	apply.sleepUntil(t, moment)
+	r.runUntil(t, apply, moment)
 	pids := r.pluginPIDs(t)
 	if len(pids) == 0 {
 		t.Fatalf("no provider process was running %s into the apply", moment)
 	}
-	before := r.tally.snapshot()
+	atKill := r.mark(t)
 	for _, pid := range pids {
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatalf("kill the provider's process %d: %v", pid, err)
 		}
 	}
 	killedAt := time.Now()
-	// Terraform reports the provider's crash and exits with an error.
+	// Terraform reports the provider's crash and exits with an error,
+	// having written its state.
 	if err := apply.waitExit(pluginExitLimit); err == nil {
 		t.Fatalf("terraform apply succeeded after its provider was killed:\n%s", apply.output())
 	}
 	terraformExit := time.Since(killedAt)
-	afterKill := r.tally.since(before)
-	inState, placeholders := r.readState(t)
+	r.waitForAPI(t)
+	created, revoked := r.since(t, atKill)
+	// Terraform was not killed: an empty file is one it had nothing to
+	// write to.
+	inState, placeholders, err := r.readState(false)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	r.applyToCompletion(t)
 	audit := r.audit(t)
 	t.Logf("killed-run: moment=provider-%s created_by_kill=%d state=%d placeholders=%d created_after_kill=%d revoked_after_kill=%d orphans=%d duplicates=%d terraform_exit=%s",
-		moment, before.created(), inState, placeholders, afterKill.created(), afterKill.revoked(), len(audit.orphans), audit.duplicates, terraformExit.Round(10*time.Millisecond))
+		moment, atKill.active, inState, placeholders, created, revoked, len(audit.orphans), audit.duplicates, terraformExit.Round(10*time.Millisecond))
 	audit.check(t)
-	listed := make(map[string]bool)
-	for _, key := range audit.active {
-		if strings.HasPrefix(key.Name, killedRunNamePrefix) {
-			listed[key.ID] = true
-		}
-	}
-	for _, key := range audit.orphans {
-		if !listed[key.ID] {
-			t.Errorf("orphan %s (%q) is not among the listed keys named %s*", key.ID, key.Name, killedRunNamePrefix)
+	for _, id := range audit.orphans {
+		if key := audit.listed[id]; key == nil || !strings.HasPrefix(key.Name, killedRunNamePrefix) {
+			t.Errorf("orphan %s is not among the keys the API lists named %s*", id, killedRunNamePrefix)
 		}
 	}
 }
@@ -216,24 +239,31 @@ type killedRun struct {
 	env    *sandboxtest.Env
 	client *astral.Client
 	tally  *requestTally
-	dir    string
+	// members are the ids of the members' own keys, the provider's among
+	// them, which the audit leaves out.
+	members map[string]bool
+	dir     string
 	// marker is the killedRunMarker variable of this subtest's processes.
 	marker string
 }
 
 func newKilledRun(t *testing.T, h *killedRunHarness) *killedRun {
-	tally := &requestTally{counts: map[string]int{}}
+	tally := &requestTally{}
 	env := sandboxtest.Start(t, func(o *sandbox.Options) {
 		o.Logger = slog.New(tally)
 		o.Faults = sandbox.Faults{LatencyMS: killedRunLatencyMS}
 	})
 	r := &killedRun{
-		h:      h,
-		env:    env,
-		client: newTestClient(t, env.URL, env.HeadCoachKey),
-		tally:  tally,
-		dir:    t.TempDir(),
-		marker: killedRunMarker + "=" + t.Name(),
+		h:       h,
+		env:     env,
+		client:  newTestClient(t, env.URL, env.HeadCoachKey),
+		tally:   tally,
+		members: make(map[string]bool),
+		dir:     t.TempDir(),
+		marker:  killedRunMarker + "=" + t.Name(),
+	}
+	for _, m := range env.Org.Members {
+		r.members[m.APIKeyID] = true
 	}
 	config := fmt.Sprintf(`terraform {
   required_providers {
@@ -373,19 +403,79 @@ func (r *killedRun) waitForPlugins(t *testing.T, since time.Time) time.Duration 
 	}
 }
 
+// apiMark is what the API had done at a moment of the run.
+type apiMark struct {
+	// active counts the active keys besides the members'.
+	active, revoked int
+}
+
+func (r *killedRun) mark(t *testing.T) apiMark {
+	t.Helper()
+	_, revoked := r.tally.counts()
+	return apiMark{active: len(r.activeKeyIDs(t)), revoked: revoked}
+}
+
+// since counts the keys created and the keys revoked after m. A create
+// sent again with its Idempotency-Key is answered 201 as the first was, so
+// the keys created are counted from the active ones: every key revoked was
+// active once.
+func (r *killedRun) since(t *testing.T, m apiMark) (created, revoked int) {
+	t.Helper()
+	_, revoked = r.tally.counts()
+	revoked -= m.revoked
+	return len(r.activeKeyIDs(t)) - m.active + revoked, revoked
+}
+
+// activeKeyIDs are the organization's active keys besides the members',
+// from the sandbox's database.
+func (r *killedRun) activeKeyIDs(t *testing.T) []string {
+	t.Helper()
+	ids, err := r.env.Server.ActiveKeyIDs(t.Context(), r.env.Org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.DeleteFunc(ids, func(id string) bool { return r.members[id] })
+}
+
+// waitForAPI waits until the sandbox has answered every request that
+// reached it: a create whose caller died still runs to its end, so the
+// counts of what happened after a kill are complete only then.
+func (r *killedRun) waitForAPI(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		arrived := 0
+		for _, n := range r.env.Server.Stats().Requests {
+			arrived += n
+		}
+		answered, _ := r.tally.counts()
+		if answered >= arrived {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox answered %d of the %d requests it received, 10s after the kill", answered, arrived)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // readState counts, in the state file, the keys the API confirmed and the
 // tainted placeholders of creates that got no answer. The file is read
-// directly: `terraform show` would start a provider process.
-func (r *killedRun) readState(t *testing.T) (keys, placeholders int) {
-	t.Helper()
-	for _, inst := range r.stateInstances(t) {
+// directly: `terraform show` would start a provider process. An empty file
+// is a cut one if Terraform had written it before (see runUntil).
+func (r *killedRun) readState(written bool) (keys, placeholders int, err error) {
+	if info, err := os.Stat(r.statePath()); written && err == nil && info.Size() == 0 {
+		return 0, 0, &cutStateError{err: errors.New("empty after the kill, though Terraform had written it")}
+	}
+	instances, err := r.stateInstances()
+	for _, inst := range instances {
 		if inst.Attributes.ID == "" {
 			placeholders++
 		} else {
 			keys++
 		}
 	}
-	return keys, placeholders
+	return keys, placeholders, err
 }
 
 // stateInstance is an instance of astral_api_key in a state file.
@@ -397,16 +487,27 @@ type stateInstance struct {
 	} `json:"attributes"`
 }
 
-func (r *killedRun) stateInstances(t *testing.T) []stateInstance {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
+// cutStateError is a state file that does not parse.
+type cutStateError struct {
+	size int
+	err  error
+}
+
+func (e *cutStateError) Error() string {
+	return fmt.Sprintf("terraform.tfstate of %d bytes: %v", e.size, e.err)
+}
+
+// statePath is the state file: the configuration has no backend block,
+// so Terraform keeps its state in the working directory.
+func (r *killedRun) statePath() string { return filepath.Join(r.dir, "terraform.tfstate") }
+
+func (r *killedRun) stateInstances() ([]stateInstance, error) {
+	data, err := os.ReadFile(r.statePath())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		t.Fatal(err)
+		return nil, err
 	}
-	// Terraform creates the file empty when it locks it, and fills it in
-	// once a resource is done.
 	if len(data) == 0 {
-		return nil
+		return nil, nil
 	}
 	var state struct {
 		Resources []struct {
@@ -416,7 +517,7 @@ func (r *killedRun) stateInstances(t *testing.T) []stateInstance {
 		} `json:"resources"`
 	}
 	if err := json.Unmarshal(data, &state); err != nil {
-		t.Fatalf("the state file after the kill: %v", err)
+		return nil, &cutStateError{size: len(data), err: err}
 	}
 	var instances []stateInstance
 	for _, res := range state.Resources {
@@ -424,17 +525,19 @@ func (r *killedRun) stateInstances(t *testing.T) []stateInstance {
 			instances = append(instances, res.Instances...)
 		}
 	}
-	return instances
+	return instances, nil
 }
 
 // killedRunAudit compares the organization's active keys, except the
 // members' own, with the state.
 type killedRunAudit struct {
-	// active are the keys the API lists.
-	active []*astral.APIKey
-	// orphans are the active keys that no state holds.
-	orphans []*astral.APIKey
-	// duplicates counts the active keys beyond the first of each name.
+	// listed are the active keys the API lists, by id.
+	listed map[string]*astral.APIKey
+	// orphans are the ids of the active keys that no state holds, from the
+	// sandbox's database, so that a listing that missed a key could not
+	// hide one.
+	orphans []string
+	// duplicates counts the listed keys beyond the first of each name.
 	duplicates int
 	// stateIDs are the ids of the keys in the state, tainted or not;
 	// stateProblems say what keeps the state from holding each key once.
@@ -442,36 +545,30 @@ type killedRunAudit struct {
 	stateProblems []string
 }
 
-// audit takes the active keys from the API's listing, and checks them
-// against the sandbox's database, so that a listing that missed a key
-// could not hide an orphan.
 func (r *killedRun) audit(t *testing.T) killedRunAudit {
 	t.Helper()
-	members := make(map[string]bool)
-	for _, m := range r.env.Org.Members {
-		members[m.APIKeyID] = true
-	}
-	var a killedRunAudit
-	listed, err := r.client.APIKeys.ListAll(t.Context())
+	a := killedRunAudit{listed: make(map[string]*astral.APIKey), stateIDs: make(map[string]bool)}
+	keys, err := r.client.APIKeys.ListAll(t.Context())
 	if err != nil {
 		t.Fatalf("list the organization's keys: %v", err)
 	}
-	for _, key := range listed {
-		if !members[key.ID] {
-			a.active = append(a.active, key)
+	perName := make(map[string]int)
+	for _, key := range keys {
+		if r.members[key.ID] {
+			continue
+		}
+		a.listed[key.ID] = key
+		if perName[key.Name]++; perName[key.Name] > 1 {
+			a.duplicates++
 		}
 	}
-	activeIDs, err := r.env.Server.ActiveKeyIDs(t.Context(), r.env.Org.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := len(activeIDs) - len(members); len(a.active) != want {
-		t.Fatalf("the API listed %d active keys besides the members', the database holds %d", len(a.active), want)
-	}
 
-	a.stateIDs = make(map[string]bool)
+	instances, err := r.stateInstances()
+	if err != nil {
+		t.Fatalf("the state after the second apply: %v", err)
+	}
 	names := make(map[string]bool)
-	for _, inst := range r.stateInstances(t) {
+	for _, inst := range instances {
 		switch {
 		case inst.Attributes.ID == "":
 			a.stateProblems = append(a.stateProblems, fmt.Sprintf("%s is a placeholder", inst.Attributes.Name))
@@ -487,13 +584,9 @@ func (r *killedRun) audit(t *testing.T) killedRunAudit {
 		a.stateProblems = append(a.stateProblems, fmt.Sprintf("%d names, want %d", len(names), killedRunKeys))
 	}
 
-	perName := make(map[string]int)
-	for _, key := range a.active {
-		if !a.stateIDs[key.ID] {
-			a.orphans = append(a.orphans, key)
-		}
-		if perName[key.Name]++; perName[key.Name] > 1 {
-			a.duplicates++
+	for _, id := range r.activeKeyIDs(t) {
+		if !a.stateIDs[id] {
+			a.orphans = append(a.orphans, id)
 		}
 	}
 	return a
@@ -506,23 +599,49 @@ func (a killedRunAudit) check(t *testing.T) {
 	if len(a.stateProblems) > 0 {
 		t.Errorf("the state after the second apply does not hold %d keys once each: %s", killedRunKeys, strings.Join(a.stateProblems, "; "))
 	}
-	active := make(map[string]bool, len(a.active))
-	for _, key := range a.active {
-		active[key.ID] = true
-	}
 	for id := range a.stateIDs {
-		if id != "" && !active[id] {
-			t.Errorf("key %s of the state is not active", id)
+		if id != "" && a.listed[id] == nil {
+			t.Errorf("key %s of the state is not among the active keys the API lists", id)
 		}
 	}
 }
 
-func keyNames(keys []*astral.APIKey) string {
-	names := make([]string, len(keys))
-	for i, key := range keys {
-		names[i] = key.Name + " (" + key.ID + ")"
+// describe names keys by id, with their names where the API listed them
+// and when the API made them, relative to the kill: a key made before it
+// is one whose create had returned to Terraform, which died before it
+// wrote the key to its state, unless the provider missed that its run was
+// gone; a key made after it, one the provider did not revoke.
+func (a killedRunAudit) describe(ids []string, killedAt time.Time) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id
+		if key := a.listed[id]; key != nil {
+			out[i] = key.Name + " " + id
+		}
+		if made, err := mintedAt(id); err == nil {
+			out[i] += fmt.Sprintf(" (made %+dms from the kill)", made.Sub(killedAt).Milliseconds())
+		}
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(out, ", ")
+}
+
+// mintedAt is when the sandbox made a key's id, to the millisecond: the
+// first ten characters of the ULID after "key_" are its Unix milliseconds
+// in Crockford base32. The API's created_at has whole seconds only.
+func mintedAt(id string) (time.Time, error) {
+	ulid, ok := strings.CutPrefix(id, "key_")
+	if !ok || len(ulid) != 26 {
+		return time.Time{}, fmt.Errorf("%q is not a key id", id)
+	}
+	var ms int64
+	for _, c := range ulid[:10] {
+		digit := strings.IndexRune("0123456789ABCDEFGHJKMNPQRSTVWXYZ", c)
+		if digit < 0 {
+			return time.Time{}, fmt.Errorf("%q is not a key id", id)
+		}
+		ms = ms<<5 | int64(digit)
+	}
+	return time.UnixMilli(ms), nil
 }
 
 // terraformProcess is a running terraform command and its output.
@@ -534,15 +653,28 @@ type terraformProcess struct {
 	err     error // of Wait, once done is closed
 }
 
-// sleepUntil sleeps until moment after the start, and fails the test if
-// Terraform has exited by then: it was to be killed mid-run.
-func (p *terraformProcess) sleepUntil(t *testing.T, moment time.Duration) {
+// runUntil lets Terraform run until moment after its start, and fails the
+// test if it has exited by then: it was to be killed mid-run. It reports
+// whether Terraform had written its state file by then: Terraform creates
+// the file empty when it locks it, so an empty file after a kill is a
+// state lost only if Terraform had filled it before.
+func (r *killedRun) runUntil(t *testing.T, p *terraformProcess, moment time.Duration) (stateWritten bool) {
 	t.Helper()
-	select {
-	case <-p.done:
-		t.Fatalf("terraform exited %s after its start, before the kill at %s (%v):\n%s",
-			time.Since(p.started).Round(time.Millisecond), moment, p.err, p.output())
-	case <-time.After(time.Until(p.started.Add(moment))):
+	deadline := time.After(time.Until(p.started.Add(moment)))
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if info, err := os.Stat(r.statePath()); err == nil && info.Size() > 0 {
+			stateWritten = true
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("terraform exited %s after its start, before the kill at %s (%v):\n%s",
+				time.Since(p.started).Round(time.Millisecond), moment, p.err, p.output())
+		case <-deadline:
+			return stateWritten
+		case <-tick.C:
+		}
 	}
 }
 
@@ -576,13 +708,13 @@ func (p *terraformProcess) waitExit(limit time.Duration) error {
 // output is what Terraform printed; read only once it has exited.
 func (p *terraformProcess) output() string { return p.out.String() }
 
-// requestTally counts the sandbox's answers to the keys' requests by method
-// and status ("POST 201", "DELETE 200"), from the line the sandbox logs
-// once it has answered: its Stats count requests as they arrive, so they
-// would count a revoke that never happened.
+// requestTally counts the sandbox's answers to /v1 requests, and the keys
+// revoked among them, from the line the sandbox logs once it has answered:
+// its Stats count requests as they arrive, so they would count a revoke
+// that never happened.
 type requestTally struct {
-	mu     sync.Mutex
-	counts map[string]int
+	mu                sync.Mutex
+	answered, revoked int
 }
 
 func (c *requestTally) Enabled(context.Context, slog.Level) bool { return true }
@@ -601,12 +733,16 @@ func (c *requestTally) Handle(_ context.Context, rec slog.Record) error {
 		}
 		return true
 	})
-	if route != "/v1/api-keys" && route != "/v1/api-keys/{id}" {
+	// The routes of /v1, which the sandbox's Stats count too.
+	if !strings.HasPrefix(route, "/v1/") {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.counts[fmt.Sprintf("%s %d", method, status)]++
+	c.answered++
+	if method == http.MethodDelete && status == http.StatusOK {
+		c.revoked++
+	}
 	return nil
 }
 
@@ -614,26 +750,8 @@ func (c *requestTally) Handle(_ context.Context, rec slog.Record) error {
 func (c *requestTally) WithAttrs([]slog.Attr) slog.Handler { return c }
 func (c *requestTally) WithGroup(string) slog.Handler      { return c }
 
-func (c *requestTally) snapshot() requestCounts {
+func (c *requestTally) counts() (answered, revoked int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return maps.Clone(c.counts)
+	return c.answered, c.revoked
 }
-
-// since counts the answers given after before was taken.
-func (c *requestTally) since(before requestCounts) requestCounts {
-	counts := c.snapshot()
-	for k, n := range before {
-		counts[k] -= n
-	}
-	return counts
-}
-
-// requestCounts are answers by method and status.
-type requestCounts map[string]int
-
-// created counts keys created (or a create replayed).
-func (c requestCounts) created() int { return c["POST 201"] }
-
-// revoked counts keys revoked.
-func (c requestCounts) revoked() int { return c["DELETE 200"] }
