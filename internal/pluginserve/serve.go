@@ -10,8 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,7 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
-	"github.com/astral/terraform-provider-astral/internal/stopsignal"
+	"github.com/astral/terraform-provider-astral/internal/runwatch"
 )
 
 // gcPercent is the garbage collector's target while serving. A plan of a
@@ -38,45 +36,46 @@ func Serve(_ context.Context, p func() provider.Provider, opts providerserver.Se
 		return err
 	}
 	tuneGC()
-	run := &runWatch{}
-	outliveTerraform(run)
+	watch := &runwatch.Watch{}
+	outliveTerraform(watch)
 	var serveOpts []tf6server.ServeOpt
 	if opts.Debug {
 		serveOpts = append(serveOpts, tf6server.WithManagedDebug())
 	}
 	return tf6server.Serve(opts.Address, func() tfprotov6.ProviderServer {
-		return &stopAwareServer{ProviderServer: providerserver.NewProtocol6(p())(), run: run}
+		return &watchedServer{ProviderServer: providerserver.NewProtocol6(p())(), watch: watch}
 	}, serveOpts...)
 }
 
-// runWatch is what the process knows of the Terraform run it serves.
-type runWatch struct {
-	// stopRequested is set once Terraform asks the provider to stop: a
-	// graceful stop, after which contexts end and Terraform still saves
-	// what each apply returns.
-	stopRequested atomic.Bool
-	// applies counts the applies in flight, which may have clean-up to do
-	// when Terraform is gone.
-	applies sync.WaitGroup
-}
-
-// stopAwareServer tells each apply, through its context, whether a
-// context that ends means a graceful stop or a Terraform that is gone
-// (see stopsignal).
-type stopAwareServer struct {
+// watchedServer hands the run's watch to the requests that act on the
+// organization or set up what does, and tells it of a graceful stop (see
+// runwatch).
+type watchedServer struct {
 	tfprotov6.ProviderServer
-	run *runWatch
+	watch *runwatch.Watch
 }
 
-func (s *stopAwareServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
-	s.run.stopRequested.Store(true)
+func (s *watchedServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	s.watch.StopRequested()
 	return s.ProviderServer.StopProvider(ctx, req)
 }
 
-func (s *stopAwareServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	s.run.applies.Add(1)
-	defer s.run.applies.Done()
-	return s.ProviderServer.ApplyResourceChange(stopsignal.With(ctx, s.run.stopRequested.Load), req)
+func (s *watchedServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	ctx, done := s.watch.Context(ctx)
+	defer done()
+	return s.ProviderServer.ConfigureProvider(ctx, req)
+}
+
+func (s *watchedServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	ctx, done := s.watch.Context(ctx)
+	defer done()
+	return s.ProviderServer.ApplyResourceChange(ctx, req)
+}
+
+func (s *watchedServer) OpenEphemeralResource(ctx context.Context, req *tfprotov6.OpenEphemeralResourceRequest) (*tfprotov6.OpenEphemeralResourceResponse, error) {
+	ctx, done := s.watch.Context(ctx)
+	defer done()
+	return s.ProviderServer.OpenEphemeralResource(ctx, req)
 }
 
 const (
@@ -84,34 +83,30 @@ const (
 	// its parent, is still there.
 	parentPollInterval = 100 * time.Millisecond
 	// cleanupGrace bounds how long the process outlives Terraform: the
-	// clean-up of an abandoned create takes at most 30 s (see
-	// provider.abandonedCreateTimeout), and every one runs at once.
+	// clean-up of what the run created and of each abandoned create takes
+	// at most 30 s (see the provider's killedRunTimeout).
 	cleanupGrace = 45 * time.Second
 )
 
 // outliveTerraform keeps the process alive when Terraform is killed, until
-// the applies in flight have undone what Terraform can no longer receive,
-// and then ends it. Without it, the process dies of SIGPIPE at its next log
-// line (its stderr has no reader any more, and Go ends a program that
-// writes to a broken pipe on fd 1 or 2), and its creates complete on the
-// API with nobody to hear them; and once Terraform is gone nobody would
-// ever end the process, which go-plugin serves until told to stop.
-func outliveTerraform(run *runWatch) {
+// the run's clean-up (see runwatch.Watch.Gone) has undone what Terraform
+// can no longer receive or may not have saved, and then ends it. Without
+// it, the process dies of SIGPIPE at its next log line (its stderr has no
+// reader any more, and Go ends a program that writes to a broken pipe on fd
+// 1 or 2), and its creates complete on the API with nobody to hear them;
+// and once Terraform is gone nobody would ever end the process, which
+// go-plugin serves until told to stop. Terraform ends the process itself
+// when it exits normally, so a parent that changes means one that died.
+func outliveTerraform(watch *runwatch.Watch) {
 	signal.Ignore(syscall.SIGPIPE)
 	parent := os.Getppid()
 	go func() {
 		for os.Getppid() == parent {
 			time.Sleep(parentPollInterval)
 		}
-		done := make(chan struct{})
-		go func() {
-			run.applies.Wait()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(cleanupGrace):
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupGrace)
+		defer cancel()
+		watch.Gone(ctx)
 		os.Exit(1)
 	}()
 }

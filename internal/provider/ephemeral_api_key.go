@@ -117,6 +117,8 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not create the API key", err))
 		return
 	}
+	// Revoked by Close, or, should Terraform be killed first, with the run.
+	e.data.created.add(key)
 	// Private data is JSON; a string always marshals.
 	id, _ := json.Marshal(key.ID)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyID, id)...)

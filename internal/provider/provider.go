@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
+	"github.com/astral/terraform-provider-astral/internal/runwatch"
 )
 
 var (
@@ -162,6 +163,9 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 	data := &providerData{client: client, machineNow: time.Now, terraformVersion: req.TerraformVersion}
+	if watch := runwatch.From(ctx); watch != nil {
+		watch.OnGone(data.undoRun)
+	}
 	resp.ResourceData, resp.DataSourceData, resp.EphemeralResourceData = data, data, data
 	resp.ListResourceData, resp.ActionData = data, data
 }

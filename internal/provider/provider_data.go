@@ -26,6 +26,9 @@ type providerData struct {
 	// terraformVersion is the version of the CLI that runs the provider
 	// (OpenTofu sends its own); see failedCreateKept.
 	terraformVersion string
+	// created are the keys this process created, which a killed run
+	// revokes (see undoRun).
+	created runKeys
 }
 
 // now is the API's current time, by which it decides expiry, as far as

@@ -26,7 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
-	"github.com/astral/terraform-provider-astral/internal/stopsignal"
+	"github.com/astral/terraform-provider-astral/internal/runwatch"
 )
 
 var (
@@ -404,7 +404,10 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	// is lost can be asked again in a later run (see keepPendingCreate).
 	opts.IdempotencyKey = rand.Text()
 	key, err := client.APIKeys.Create(ctx, opts)
-	if stopsignal.RunGone(ctx) {
+	if err == nil {
+		r.data.created.add(key)
+	}
+	if runwatch.RunGone(ctx) {
 		r.undoAbandonedCreate(ctx, client, opts, key, err)
 		resp.Diagnostics.AddError("Terraform run gone", "Terraform stopped waiting for the create of the API key "+strconv.Quote(opts.Name)+
 			" without asking the provider to stop, so the key could not reach the state: the provider has revoked what it created.")
@@ -440,7 +443,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	// The answer would not reach a run that is gone by now.
-	if stopsignal.RunGone(ctx) {
+	if runwatch.RunGone(ctx) {
 		r.undoAbandonedCreate(ctx, client, opts, key, nil)
 	}
 }

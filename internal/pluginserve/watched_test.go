@@ -6,7 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
-	"github.com/astral/terraform-provider-astral/internal/stopsignal"
+	"github.com/astral/terraform-provider-astral/internal/runwatch"
 )
 
 // recordingServer keeps the context of the last apply; a call of any other
@@ -27,21 +27,21 @@ func (s *recordingServer) StopProvider(context.Context, *tfprotov6.StopProviderR
 
 // An apply learns from its context whether Terraform asked the provider to
 // stop: before StopProvider it did not, after it did.
-func TestStopAwareServer(t *testing.T) {
+func TestWatchedServer(t *testing.T) {
 	inner := &recordingServer{}
-	s := &stopAwareServer{ProviderServer: inner, run: &runWatch{}}
+	s := &watchedServer{ProviderServer: inner, watch: &runwatch.Watch{}}
 	ctx, cancel := context.WithCancel(t.Context())
 	if _, err := s.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
-	if !stopsignal.RunGone(inner.applyCtx) {
+	if !runwatch.RunGone(inner.applyCtx) {
 		t.Error("an apply whose context ended before any StopProvider does not take its run for gone")
 	}
 	if _, err := s.StopProvider(t.Context(), &tfprotov6.StopProviderRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	if stopsignal.RunGone(inner.applyCtx) {
+	if runwatch.RunGone(inner.applyCtx) {
 		t.Error("an apply whose context ended after StopProvider takes its run for gone")
 	}
 }
