@@ -74,8 +74,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"the request's idempotency key, tainted (on Terraform 1.16, which cannot save a failed create, the apply warns instead of failing). " +
 			"Plans send nothing for it. The next apply replaces it, however much later: it asks the API which key that request created, if any, " +
 			"revokes that key, whose secret nothing holds, and creates its replacement, with one warning that names the key and when the API created it. " +
-			"A create that could not connect at all sent nothing and leaves nothing. When Terraform itself is killed during a create, " +
-			"the provider revokes the key that Terraform can no longer receive. No key is left behind without a state that knows it: " +
+			"A create that could not connect at all sent nothing and leaves nothing. When Terraform itself is killed during an apply, " +
+			"the provider revokes every key it created in that run, which Terraform may not have saved; the next apply replaces them. No key is left behind without a state that knows it: " +
 			"the section \"When a run fails\" below says what survives each kind of failure.\n\n" +
 			"Each key records its `organization_id`. When the provider's `api_key` belongs to another organization, refresh, plan and apply fail " +
 			"and change nothing, instead of taking that organization's keys for deleted.",
