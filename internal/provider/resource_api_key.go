@@ -510,8 +510,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 			revokedAt = "at " + key.RevokedAt.UTC().Format(time.RFC3339)
 		}
 		resp.Diagnostics.AddWarning("API key revoked outside Terraform",
-			fmt.Sprintf("The API key %q (%s) was revoked %s, outside Terraform (in the Astral app or through the API). "+
-				"It has been removed from the state, and the next plan creates a new one.",
+			fmt.Sprintf("The API key %q (%s) was revoked %s, outside this configuration's applies: in the Astral app, through the API, "+
+				"or by the provider undoing an apply whose Terraform was killed. It has been removed from the state, and the next plan creates a new one.",
 				key.Name, key.ID, revokedAt))
 		resp.State.RemoveResource(ctx)
 		return
