@@ -369,10 +369,11 @@ const envCLIMatrix = "ASTRAL_TEST_CLI_MATRIX"
 
 // skipInCLIMatrix skips, in the runs of the CLI matrix, a test of what no
 // CLI changes (the provider's client against the API's faults and rate
-// limits): make test's first run, with the terraform on PATH, has run it.
+// limits, the provider's process outliving a killed Terraform): make test's
+// first run, with the terraform on PATH, has run it.
 func skipInCLIMatrix(t *testing.T) {
 	t.Helper()
 	if os.Getenv(envCLIMatrix) != "" {
-		t.Skipf("tests the provider's client against the API, which no CLI changes: it runs once, with the terraform on PATH; this run uses %s", acceptanceCLI)
+		t.Skipf("what it tests does not change with the CLI: it runs once, with the terraform on PATH; this run uses %s", acceptanceCLI)
 	}
 }

@@ -71,6 +71,7 @@ func TestAccKilledRun(t *testing.T) {
 	if os.Getenv(resource.EnvTfAcc) == "" {
 		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
 	}
+	skipInCLIMatrix(t)
 	if runtime.GOOS != "linux" {
 		t.Skip("finds the provider's process through /proc, which only Linux has")
 	}
