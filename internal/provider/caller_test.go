@@ -155,18 +155,11 @@ func TestAccAPIKey_lostCreatePlanSendsNoPost(t *testing.T) {
 	t.Parallel()
 	env := newTestAccEnv(t)
 	proxy := newFaultyProxy(t, env.URL)
-	config := fmt.Sprintf(`
-provider "astral" {
-  endpoint        = %q
-  api_key         = %q
-  max_retries     = 0
-  request_timeout = "250ms"
-}
-
+	config := providerBlock(proxy.URL, env.HeadCoachKey, `request_timeout = "250ms"`) + `
 resource "astral_api_key" "test" {
-  name = "%slost-answer"
+  name = "` + testKeyPrefix + `lost-answer"
 }
-`, proxy.URL, env.HeadCoachKey, testKeyPrefix)
+`
 	resource.Test(t, env.TestCase(t,
 		lostCreateStep(resource.TestStep{
 			// The create commits, but its answer comes after the client gave up.
@@ -428,18 +421,12 @@ func TestAccAPIKey_destroyWhileMeFails(t *testing.T) {
 	t.Parallel()
 	env := newTestAccEnv(t)
 	proxy := newMeProxy(t, env.URL)
-	config := fmt.Sprintf(`
-provider "astral" {
-  endpoint    = %q
-  api_key     = %q
-  max_retries = 0
-}
-
+	config := providerBlock(proxy.URL, env.HeadCoachKey) + `
 resource "astral_api_key" "test" {
   count = 20
-  name  = "%sme-fails-${count.index}"
+  name  = "` + testKeyPrefix + `me-fails-${count.index}"
 }
-`, proxy.URL, env.HeadCoachKey, testKeyPrefix)
+`
 	tc := env.TestCase(t,
 		resource.TestStep{Config: config},
 		resource.TestStep{

@@ -195,14 +195,7 @@ func TestAccAPIKey_lostCreateClockSkew(t *testing.T) {
 			t.Parallel()
 			env := newTestAccEnv(t)
 			proxy := newFaultyProxy(t, env.URL)
-			config := fmt.Sprintf(`
-provider "astral" {
-  endpoint        = %q
-  api_key         = %q
-  max_retries     = 0
-  request_timeout = "1s"
-}
-
+			config := providerBlock(proxy.URL, env.HeadCoachKey, `request_timeout = "1s"`) + fmt.Sprintf(`
 resource "astral_api_key" "skew" {
   count = %d
   name  = "%sskew-${count.index}"
@@ -211,7 +204,7 @@ resource "astral_api_key" "skew" {
     rotate_before = "14d"
   }
 }
-`, proxy.URL, env.HeadCoachKey, keys, testKeyPrefix)
+`, keys, testKeyPrefix)
 			lost := lostCreateStep(resource.TestStep{
 				PreConfig: func() {
 					env.Server.AdvanceClock(skew)

@@ -65,13 +65,39 @@ func (e *testAccEnv) ProviderFactories() map[string]func() (tfprotov6.ProviderSe
 // with apiKey. Tests configure the provider in HCL rather than with
 // environment variables, which would keep them from running in parallel.
 func (e *testAccEnv) ProviderBlock(apiKey string) string {
+	return providerBlock(e.URL, apiKey)
+}
+
+// providerBlock is a provider block for endpoint (the sandbox, or a proxy
+// in front of it) that makes one attempt per call, with more arguments
+// given as lines of HCL.
+func providerBlock(endpoint, apiKey string, arguments ...string) string {
+	var extra strings.Builder
+	for _, a := range arguments {
+		extra.WriteString("  " + a + "\n")
+	}
 	return fmt.Sprintf(`
 provider "astral" {
   endpoint    = %q
   api_key     = %q
   max_retries = 0
+%s}
+`, endpoint, apiKey, extra.String())
 }
-`, e.URL, apiKey)
+
+// closedEndpoint is the URL of a port that was just free: nothing listens
+// there, so a connection is refused.
+func closedEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return endpoint
 }
 
 // Config is configuration for the sandbox as its head coach.
@@ -298,15 +324,7 @@ resource "astral_api_key" "test" {
 
 // A connection failure names the endpoint it could not reach.
 func TestAccProvider_unreachable(t *testing.T) {
-	// A port that was just free: nothing listens there.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := "http://" + l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	endpoint := closedEndpoint(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccPlanOnlyFactories(),
 		Steps: []resource.TestStep{{

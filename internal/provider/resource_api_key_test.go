@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -735,14 +734,7 @@ func TestAPIKeyResource_Read(t *testing.T) {
 // A create that could not connect sent nothing: it fails at once, with no
 // placeholder, naming the endpoint to check.
 func TestAPIKeyResource_CreateNotSent(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := "http://" + l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	endpoint := closedEndpoint(t)
 	s := apiKeySchemaFor(t)
 	client := newTestClient(t, endpoint, unusedKey)
 	r := &apiKeyResource{configured{data: &providerData{client: client, machineNow: time.Now}}}
