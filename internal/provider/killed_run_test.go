@@ -94,6 +94,45 @@ func TestAccKilledRun(t *testing.T) {
 	t.Run("provider killed at 4s", func(t *testing.T) {
 		testProviderKilled(t, h, 4*time.Second)
 	})
+	t.Run("terraform interrupted at 4s", func(t *testing.T) {
+		testTerraformInterrupted(t, h, 4*time.Second)
+	})
+}
+
+// testTerraformInterrupted stops Terraform gracefully (SIGINT, as Ctrl-C
+// does) at moment: Terraform asks the provider to stop and saves what each
+// create returns, so the provider revokes nothing, every key the state
+// holds stays active, and the next apply completes the rest.
+func testTerraformInterrupted(t *testing.T, h *killedRunHarness, moment time.Duration) {
+	r := newKilledRun(t, h)
+	apply := r.startApply(t)
+	r.runUntil(t, apply, moment)
+	atStop := r.mark(t)
+	if err := apply.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatalf("interrupt terraform: %v", err)
+	}
+	if err := apply.waitExit(pluginExitLimit); err == nil {
+		t.Fatalf("terraform apply succeeded although interrupted:\n%s", apply.output())
+	}
+	r.waitForPlugins(t, time.Now())
+	r.waitForAPI(t)
+	created, revoked := r.since(t, atStop)
+	inState, placeholders, err := r.readState(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r.applyToCompletion(t)
+	audit := r.audit(t)
+	t.Logf("killed-run: moment=interrupted-%s created_by_stop=%d state=%d placeholders=%d created_after_stop=%d revoked_after_stop=%d orphans=%d duplicates=%d",
+		moment, atStop.active, inState, placeholders, created, revoked, len(audit.orphans), audit.duplicates)
+	audit.check(t)
+	if revoked > 0 {
+		t.Errorf("a graceful stop revoked %d keys; Terraform saved them, and the provider must leave them be", revoked)
+	}
+	if len(audit.orphans) > 0 || audit.duplicates > 0 {
+		t.Errorf("%d orphans and %d duplicates after a graceful stop and another apply", len(audit.orphans), audit.duplicates)
+	}
 }
 
 // testTerraformKilled kills Terraform alone at moment: the provider's
