@@ -101,6 +101,9 @@ func (r *apiKeyResource) undoAbandonedCreate(ctx context.Context, client *astral
 			tflog.Error(ctx, "Could not settle the create of a killed run; look for an active key of this name", map[string]any{"name": opts.Name, "error": err.Error()})
 			return
 		}
+		// Replayed: the first request had made the key; otherwise it never
+		// arrived, and this one made it.
+		tflog.Debug(ctx, "Settled the create of a killed run", map[string]any{"id": key.ID, "first_request_arrived": key.Replayed})
 	}
 	r.data.revokeForKilledRun(ctx, key.ID, key.Name)
 }
