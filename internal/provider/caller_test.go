@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"slices"
 	"sync"
@@ -308,13 +305,8 @@ type meProxy struct {
 
 func newMeProxy(t *testing.T, target string) *meProxy {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forward := httputil.NewSingleHostReverseProxy(u)
 	p := &meProxy{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.URL = startProxy(t, target, func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
 		if r.URL.Path == "/v1/me" {
 			p.asked.Add(1)
 			time.Sleep(p.hold)
@@ -326,9 +318,7 @@ func newMeProxy(t *testing.T, target string) *meProxy {
 			}
 		}
 		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	p.URL = srv.URL
+	})
 	return p
 }
 

@@ -212,15 +212,25 @@ type faultyProxy struct {
 	refusals, stalls atomic.Int64
 }
 
-func newFaultyProxy(t *testing.T, target string) *faultyProxy {
+// startProxy starts a server in front of the sandbox at target, whose
+// handle answers each request, with forward to pass it on, and returns its
+// URL.
+func startProxy(t *testing.T, target string, handle func(w http.ResponseWriter, r *http.Request, forward http.Handler)) string {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	forward := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, forward) }))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func newFaultyProxy(t *testing.T, target string) *faultyProxy {
+	t.Helper()
 	p := &faultyProxy{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.URL = startProxy(t, target, func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
 		switch {
 		case r.URL.Path == "/v1/me" && p.refusals.Load() >= 0:
 			// The plan's one GET /v1/me would take the refusals and stalls
@@ -243,9 +253,7 @@ func newFaultyProxy(t *testing.T, target string) *faultyProxy {
 		default:
 			forward.ServeHTTP(w, r)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	p.URL = srv.URL
+	})
 	return p
 }
 
