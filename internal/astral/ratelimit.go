@@ -90,6 +90,31 @@ type rateLimiter struct {
 	epoch uint64
 	// inFlight counts the requests sent and not yet answered.
 	inFlight int
+	// heard says the API has answered once; until then probing says that
+	// one request is on its way alone (see awaitFirstAnswer).
+	heard, probing bool
+}
+
+// probePoll is how often a request held back for the API's first answer
+// looks again.
+const probePoll = 20 * time.Millisecond
+
+// awaitFirstAnswer reports whether a request must wait for the API's first
+// answer. Until the API has answered once, its limit is unknown: a client
+// whose first calls leave at once (a destroy's revokes, -parallelism at a
+// time) would spend the bucket before any answer announced it. So one
+// request goes alone, and the others follow the pace its answer sets.
+func (l *rateLimiter) awaitFirstAnswer() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.heard {
+		return false
+	}
+	if !l.probing {
+		l.probing = true
+		return false
+	}
+	return true
 }
 
 // interval is the time between two requests at the pace the limiter keeps.
@@ -148,11 +173,13 @@ func (l *rateLimiter) currentEpoch() uint64 {
 	return l.epoch
 }
 
-// answered counts back a request that got no response.
+// answered counts back a request that got no response: another request
+// may then go alone to hear the API first.
 func (l *rateLimiter) answered() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight = max(0, l.inFlight-1)
+	l.probing = false
 }
 
 // observe learns from a response received at now: the policy and the
@@ -163,6 +190,7 @@ func (l *rateLimiter) observe(h http.Header, status int, now time.Time, pause ti
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight = max(0, l.inFlight-1)
+	l.heard, l.probing = true, false
 	// remaining is the API's count of the requests left, or -1 without one.
 	remaining := -1
 	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("RateLimit-Remaining"))); err == nil && n >= 0 {
@@ -228,6 +256,18 @@ func (l *rateLimiter) current() (RateLimitPolicy, bool) {
 // waiting past the client's bound. It returns early, with no error, when
 // ctx ends: the attempt then fails on ctx, as any other would.
 func (c *Client) waitForRateLimit(ctx context.Context, st *call) error {
+	for c.limiter.awaitFirstAnswer() {
+		if st.rateWaited >= c.maxRateLimitWait {
+			return c.rateLimitError(st, probePoll)
+		}
+		select {
+		case <-ctx.Done():
+			c.limiter.sending()
+			return nil
+		case <-time.After(probePoll):
+		}
+		st.rateWaited += probePoll
+	}
 	for {
 		wait, epoch, ok := c.limiter.reserve(time.Now(), c.maxRateLimitWait-st.rateWaited)
 		if !ok {

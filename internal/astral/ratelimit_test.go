@@ -483,3 +483,48 @@ func ExampleRateLimitError() {
 	fmt.Println(err, errors.Is(err, ErrRateLimited))
 	// Output: POST https://api.astral.app/v1/api-keys: rate limited: the call waited 5m0s for the API's rate limit and its next attempt would wait 1s more, beyond the limit of 5m0s; the API allows 8 requests per second in bursts of up to 8 true
 }
+
+// Until the API has answered once, one request goes alone: calls that
+// start together (a destroy's revokes) do not spend the bucket before an
+// answer announces it.
+func TestFirstAnswerGoesAlone(t *testing.T) {
+	var (
+		mu        sync.Mutex
+		arrivals  []time.Time
+		firstDone time.Time
+	)
+	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		first := len(arrivals) == 1
+		mu.Unlock()
+		if first {
+			time.Sleep(200 * time.Millisecond)
+		}
+		writeJSON(w, http.StatusOK, keyJSON)
+		if first {
+			mu.Lock()
+			firstDone = time.Now()
+			mu.Unlock()
+		}
+	}))
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(arrivals) != 10 {
+		t.Fatalf("%d requests arrived, want 10", len(arrivals))
+	}
+	for i, at := range arrivals[1:] {
+		if at.Before(firstDone.Add(-50 * time.Millisecond)) {
+			t.Errorf("request %d arrived %s before the first answer", i+2, firstDone.Sub(at).Round(time.Millisecond))
+		}
+	}
+}
