@@ -82,10 +82,12 @@ const (
 	// parentPollInterval is how often the process checks that Terraform,
 	// its parent, is still there.
 	parentPollInterval = 100 * time.Millisecond
-	// cleanupGrace bounds how long the process outlives Terraform: the
-	// clean-up of what the run created and of each abandoned create takes
-	// at most 30 s (see the provider's killedRunTimeout).
-	cleanupGrace = 45 * time.Second
+	// requestsGrace bounds how long the process waits, once Terraform is
+	// gone, for its requests to end: a create whose answer was lost
+	// settles within 30 s (the provider's killedRunTimeout). The clean-up
+	// that follows bounds itself the same way: the process outlives
+	// Terraform by a minute at most.
+	requestsGrace = 30 * time.Second
 )
 
 // outliveTerraform keeps the process alive when Terraform is killed, until
@@ -104,7 +106,7 @@ func outliveTerraform(watch *runwatch.Watch) {
 		for os.Getppid() == parent {
 			time.Sleep(parentPollInterval)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), cleanupGrace)
+		ctx, cancel := context.WithTimeout(context.Background(), requestsGrace)
 		defer cancel()
 		watch.Gone(ctx)
 		os.Exit(1)

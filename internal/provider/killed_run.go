@@ -53,8 +53,9 @@ func (k *runKeys) all() map[string]string {
 }
 
 // undoRun revokes every key this process created for its run, once the run
-// is killed. Revoking a key already revoked (by Delete, or by an ephemeral
-// key's Close) succeeds.
+// is killed and its requests have ended (see runwatch.Watch.Gone), those
+// settled by settleAbandonedCreate included. Revoking a key already
+// revoked (by Delete, or by an ephemeral key's Close) succeeds.
 func (d *providerData) undoRun(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, killedRunTimeout)
 	defer cancel()
@@ -81,29 +82,27 @@ func (d *providerData) revokeForKilledRun(ctx context.Context, id, name string) 
 	tflog.Warn(ctx, "Revoked a key of a killed run", map[string]any{"id": id, "name": name})
 }
 
-// undoAbandonedCreate revokes the key that a create of a killed run made:
-// key, when the create returned it, or the one its Idempotency-Key names.
-// A create whose answer was lost is sent once more with the same
-// Idempotency-Key: the API serialises it with the first, still in flight
-// perhaps, and returns the key that one made, or makes it now, once.
-func (r *apiKeyResource) undoAbandonedCreate(ctx context.Context, client *astral.Client, opts astral.APIKeyCreateOptions, key *astral.APIKey, createErr error) {
+// settleAbandonedCreate returns the key that a create of a killed run made
+// although its answer was lost, for undoRun to revoke, or nil when it made
+// none. The create is sent once more with the same Idempotency-Key: the API
+// serialises it with the first, still in flight perhaps, and returns the
+// key that one made, or makes it now, once.
+func (r *apiKeyResource) settleAbandonedCreate(ctx context.Context, client *astral.Client, opts astral.APIKeyCreateOptions, createErr error) *astral.APIKey {
+	var connErr *astral.ConnectionError
+	if !errors.As(createErr, &connErr) || connErr.NotSent {
+		// The API answered with an error, or never got the request: no key
+		// exists.
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), killedRunTimeout)
 	defer cancel()
-	if key == nil {
-		var connErr *astral.ConnectionError
-		if !errors.As(createErr, &connErr) || connErr.NotSent {
-			// The API answered with an error, or never got the request:
-			// no key exists.
-			return
-		}
-		var err error
-		if key, err = client.APIKeys.Create(ctx, opts); err != nil {
-			tflog.Error(ctx, "Could not settle the create of a killed run; look for an active key of this name", map[string]any{"name": opts.Name, "error": err.Error()})
-			return
-		}
-		// Replayed: the first request had made the key; otherwise it never
-		// arrived, and this one made it.
-		tflog.Debug(ctx, "Settled the create of a killed run", map[string]any{"id": key.ID, "first_request_arrived": key.Replayed})
+	key, err := client.APIKeys.Create(ctx, opts)
+	if err != nil {
+		tflog.Error(ctx, "Could not settle the create of a killed run; look for an active key of this name", map[string]any{"name": opts.Name, "error": err.Error()})
+		return nil
 	}
-	r.data.revokeForKilledRun(ctx, key.ID, key.Name)
+	// Replayed: the first request had made the key; otherwise it never
+	// arrived, and this one made it.
+	tflog.Debug(ctx, "Settled the create of a killed run", map[string]any{"id": key.ID, "first_request_arrived": key.Replayed})
+	return key
 }

@@ -799,7 +799,7 @@ func (c *requestTally) counts() (answered, revoked int) {
 
 // An abandoned create is undone against the sandbox: whatever key it made
 // ends revoked, and a create that made none makes none now.
-func TestUndoAbandonedCreate(t *testing.T) {
+func TestSettleAbandonedCreate(t *testing.T) {
 	t.Parallel()
 	e := newTestAccEnv(t)
 	r := &apiKeyResource{configured{data: &providerData{client: e.Client, machineNow: time.Now}}}
@@ -841,10 +841,16 @@ func TestUndoAbandonedCreate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := opts(tt.name)
 			key, err := tt.create(t, o)
-			// The request's context has ended: the clean-up must not need it.
+			// The request's context has ended: the settling must not need it.
 			ended, cancel := context.WithCancel(t.Context())
 			cancel()
-			r.undoAbandonedCreate(ended, e.Client, o, key, err)
+			if key == nil {
+				key = r.settleAbandonedCreate(ended, e.Client, o, err)
+			}
+			if key != nil {
+				r.data.created.add(key)
+			}
+			r.data.undoRun(t.Context())
 
 			found, err := e.Client.APIKeys.FindByIdempotencyKey(t.Context(), o.IdempotencyKey)
 			switch {

@@ -404,13 +404,16 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	// is lost can be asked again in a later run (see keepPendingCreate).
 	opts.IdempotencyKey = rand.Text()
 	key, err := client.APIKeys.Create(ctx, opts)
-	if err == nil {
+	if key == nil && runwatch.RunGone(ctx) {
+		key = r.settleAbandonedCreate(ctx, client, opts, err)
+	}
+	// A killed run revokes every key it created (see undoRun).
+	if key != nil {
 		r.data.created.add(key)
 	}
 	if runwatch.RunGone(ctx) {
-		r.undoAbandonedCreate(ctx, client, opts, key, err)
 		resp.Diagnostics.AddError("Terraform run gone", "Terraform stopped waiting for the create of the API key "+strconv.Quote(opts.Name)+
-			" without asking the provider to stop, so the key could not reach the state: the provider has revoked what it created.")
+			" without asking the provider to stop, so the key could not reach the state: the provider revokes what it created.")
 		return
 	}
 	if err != nil {
@@ -442,10 +445,6 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	// The answer would not reach a run that is gone by now.
-	if runwatch.RunGone(ctx) {
-		r.undoAbandonedCreate(ctx, client, opts, key, nil)
-	}
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

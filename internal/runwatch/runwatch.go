@@ -55,15 +55,16 @@ func RunGone(ctx context.Context) bool {
 }
 
 // OnGone registers f to run when the server finds Terraform gone (see
-// Gone), with a context that bounds it.
+// Gone).
 func (w *Watch) OnGone(f func(context.Context)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.onGone = append(w.onGone, f)
 }
 
-// Gone runs, once and one after another, what OnGone registered, then
-// waits for the requests in flight to end, or for ctx to.
+// Gone waits for the requests in flight to end, or for ctx to, so that
+// what they did is there to clean up; then it runs, once and one after
+// another, what OnGone registered, each bounding its own time.
 func (w *Watch) Gone(ctx context.Context) {
 	w.mu.Lock()
 	if w.gone {
@@ -73,9 +74,6 @@ func (w *Watch) Gone(ctx context.Context) {
 	w.gone = true
 	fs := w.onGone
 	w.mu.Unlock()
-	for _, f := range fs {
-		f(ctx)
-	}
 	done := make(chan struct{})
 	go func() {
 		w.requests.Wait()
@@ -84,5 +82,8 @@ func (w *Watch) Gone(ctx context.Context) {
 	select {
 	case <-done:
 	case <-ctx.Done():
+	}
+	for _, f := range fs {
+		f(context.WithoutCancel(ctx))
 	}
 }
