@@ -46,6 +46,7 @@ import (
 // Terraform prints these errors; TestClientConfig checks the diagnostics.
 // The test sets ASTRAL_API_KEY, so it cannot run in parallel.
 func TestAccBadInput_provider(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	expiresAt := env.Server.Now().Add(time.Hour)
 	expiring := env.CreateKey(t, testKeyPrefix+"expires in an hour", &expiresAt)
@@ -82,6 +83,7 @@ data "astral_api_keys" "all" {}
 }
 
 func TestAccBadInput_resource(t *testing.T) {
+	skipInCLIMatrix(t)
 	t.Parallel()
 	env := newTestAccEnv(t)
 	tests := []struct {
@@ -135,6 +137,7 @@ type synthetic struct {
 // A response the client cannot use fails the refresh with an error, and the
 // key stays in the state as it was.
 func TestAccBadInput_serverResponses(t *testing.T) {
+	skipInCLIMatrix(t)
 	t.Parallel()
 	const requestID = "req_01JD3X8Z6W4Q9T2B7N5M1K0C3R"
 	tests := []struct {

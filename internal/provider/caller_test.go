@@ -83,6 +83,7 @@ resource "astral_api_key" "test" {
 // refresh, plan and apply fail with both organizations named, the keys stay
 // active and in the state, and the other organization gets no key.
 func TestAccAPIKey_otherOrganization(t *testing.T) {
+	skipInCLIMatrix(t)
 	t.Parallel()
 	env := newTestAccEnv(t)
 	other, err := env.Server.CreateOrganization(t.Context(), "Lakeside Rowing Club", sandbox.PlanCoach)

@@ -18,6 +18,7 @@ const testKeysAddr = "data.astral_api_keys.test"
 
 // More keys than one page (100) holds: the data source must follow the cursor.
 func TestAccAPIKeysDataSource_paging(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	for i := range 120 {
 		env.CreateKey(t, fmt.Sprintf("%sbulk-%03d", testKeyPrefix, i), nil)
@@ -46,6 +47,7 @@ data "astral_api_keys" "test" {}
 }
 
 func TestAccAPIKeysDataSource_filters(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	t0, neverExpires, expiresSoon, expiresLater, used := env.createAuditKeys(t)
 	usedAt, err := env.Client.APIKeys.Read(context.Background(), used.ID)

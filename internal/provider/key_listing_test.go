@@ -238,6 +238,7 @@ func TestReadAPIKeyListingError(t *testing.T) {
 }
 
 func TestAccRefreshSharesListing(t *testing.T) {
+	skipInCLIMatrix(t)
 	e := newTestAccEnv(t)
 	const n = 40
 	config := e.Config(fmt.Sprintf(`

@@ -48,6 +48,7 @@ func expectOwnWords(t *testing.T, tc resource.TestCase, config string, want *reg
 const timestampForm = `is not an RFC 3339 timestamp with a time and an offset, such as "2027-06-30T00:00:00Z" or "2027-06-30T02:00:00+02:00".`
 
 func TestAccParseErrors_timestamps(t *testing.T) {
+	skipInCLIMatrix(t)
 	t.Parallel()
 	env := newTestAccEnv(t)
 	key := func(expiresAt string) string {
@@ -77,6 +78,7 @@ func TestAccParseErrors_timestamps(t *testing.T) {
 }
 
 func TestAccParseErrors_requestTimeout(t *testing.T) {
+	skipInCLIMatrix(t)
 	t.Parallel()
 	for _, timeout := range []string{"30 seconds", "30", "1 minute"} {
 		t.Run(timeout, func(t *testing.T) {
@@ -96,6 +98,7 @@ func TestAccParseErrors_requestTimeout(t *testing.T) {
 // out (or null), the argument takes the variable. The test sets both
 // variables, so it cannot run in parallel.
 func TestAccParseErrors_emptyProviderArguments(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	t.Setenv(envEndpoint, env.URL)
 	t.Setenv(envAPIKey, env.HeadCoachKey)

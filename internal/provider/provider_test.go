@@ -206,6 +206,7 @@ const testKeyPrefix = "tf-acc-"
 const unusedKey = "astral_live_0123456789abcdefghijABCDEFGHIJKL"
 
 func TestAccProvider_configErrors(t *testing.T) {
+	skipInCLIMatrix(t)
 	t.Parallel()
 	const readKeys = `
 data "astral_api_keys" "all" {}
@@ -268,6 +269,7 @@ data "astral_api_keys" "all" {}
 
 // The API's refusals reach the user as what to do about them.
 func TestAccProvider_accessErrors(t *testing.T) {
+	skipInCLIMatrix(t)
 	t.Parallel()
 	env := newTestAccEnv(t)
 
@@ -324,6 +326,7 @@ resource "astral_api_key" "test" {
 
 // A connection failure names the endpoint it could not reach.
 func TestAccProvider_unreachable(t *testing.T) {
+	skipInCLIMatrix(t)
 	endpoint := closedEndpoint(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccPlanOnlyFactories(),

@@ -309,6 +309,7 @@ import {
 }
 
 func TestAccAPIKey_rotationPlanTimeErrors(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	tests := []struct {
 		name   string

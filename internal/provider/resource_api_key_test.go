@@ -117,6 +117,7 @@ func TestAccAPIKey_basic(t *testing.T) {
 }
 
 func TestAccAPIKey_neverExpires(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	config := env.Config(keyConfig("CI deploys", ""))
 	resource.ParallelTest(t, env.TestCase(t,
@@ -290,6 +291,7 @@ import {
 }
 
 func TestAccAPIKey_revokedOutOfBand(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	config := env.Config(keyConfig("Revoked in the app", ""))
 	ids := statecheck.CompareValue(compare.ValuesDiffer())
@@ -315,6 +317,7 @@ func TestAccAPIKey_revokedOutOfBand(t *testing.T) {
 
 // An error that does not say the key is gone never empties the state.
 func TestAccAPIKey_readErrorKeepsState(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	config := env.Config(keyConfig("Kept through outages", ""))
 	ids := statecheck.CompareValue(compare.ValuesSame())
@@ -342,6 +345,7 @@ func TestAccAPIKey_readErrorKeepsState(t *testing.T) {
 // A key that has expired stays, and does not block plans until its
 // expires_at changes.
 func TestAccAPIKey_expired(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	expiresAt := env.Server.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
 	config := env.Config(keyConfig("Short lived", expiresAt))
@@ -384,6 +388,7 @@ func TestAccAPIKey_expired(t *testing.T) {
 }
 
 func TestAccAPIKey_planTimeErrors(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	past := env.Server.Now().Add(-time.Minute).UTC().Truncate(time.Second).Format(time.RFC3339)
 	tests := []struct {

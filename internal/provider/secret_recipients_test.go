@@ -32,6 +32,7 @@ resource "astral_api_key" "test" {
 // state, only encrypted_secret, which each recipient's identity decrypts to
 // a secret that authenticates; changing the recipients replaces the key.
 func TestAccSecretRecipients(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	x25519, ed, rsaKey := newX25519TestIdentity(t), newEd25519TestIdentity(t), newRSATestIdentity(t)
 
@@ -120,6 +121,7 @@ resource "astral_api_key" "test" {
 // A recipient that is not one fails the plan, naming its index and the
 // forms accepted.
 func TestAccSecretRecipients_invalid(t *testing.T) {
+	skipInCLIMatrix(t)
 	env := newTestAccEnv(t)
 	good := newX25519TestIdentity(t).recipient
 	tests := []struct {

@@ -21,6 +21,7 @@ import (
 // the app's Security page. The next plan sees it revoked and creates the key
 // again.
 func TestAccAPIKey_revokedInTheApp(t *testing.T) {
+	skipInCLIMatrix(t)
 	if os.Getenv(resource.EnvTfAcc) == "" {
 		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
 	}

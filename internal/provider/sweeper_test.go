@@ -15,13 +15,10 @@ import (
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
-// TestMain adds the -sweep flag: `go test ./internal/provider -sweep=all`
-// (make sweep) revokes the keys that interrupted test runs left behind.
-func TestMain(m *testing.M) {
-	resource.TestMain(m)
-}
-
-func init() {
+// addSweeper registers the sweeper of the -sweep flag: `go test
+// ./internal/provider -sweep=all` (make sweep) revokes the keys that
+// interrupted test runs left behind.
+func addSweeper() {
 	resource.AddTestSweepers("astral_api_key", &resource.Sweeper{
 		Name: "astral_api_key",
 		// The "region" of -sweep means nothing here: the organization is
