@@ -111,7 +111,7 @@ func TestAccFaults(t *testing.T) {
 		{
 			name:       "request timeout elapsing after commit",
 			stall:      20,
-			timeout:    "500ms",
+			timeout:    "2s",
 			maxRetries: 3,
 		},
 		{
@@ -120,7 +120,7 @@ func TestAccFaults(t *testing.T) {
 			// Idempotency-Key, revokes it and replaces it.
 			name:         "request timeout after commit, without retries",
 			stall:        faultKeys,
-			timeout:      "500ms",
+			timeout:      "2s",
 			wantError:    wrapped(`Could not create the API key.*did not finish in time.*raise request_timeout.*POST http://127\.0\.0\.1:\d+/v1/api-keys`),
 			placeholders: true,
 		},

@@ -191,7 +191,13 @@ func testProviderKilled(t *testing.T, h *killedRunHarness, moment time.Duration)
 	r := newKilledRun(t, h)
 	apply := r.startApply(t)
 	r.runUntil(t, apply, moment)
+	// On a loaded machine the moment may fall between the processes that
+	// Terraform starts for the plan and for the apply: the kill waits for
+	// the next one.
 	pids := r.pluginPIDs(t)
+	for wait := time.Now().Add(10 * time.Second); len(pids) == 0 && time.Now().Before(wait); pids = r.pluginPIDs(t) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if len(pids) == 0 {
 		t.Fatalf("no provider process was running %s into the apply", moment)
 	}

@@ -195,7 +195,7 @@ func TestAccAPIKey_lostCreateClockSkew(t *testing.T) {
 			t.Parallel()
 			env := newTestAccEnv(t)
 			proxy := newFaultyProxy(t, env.URL)
-			config := providerBlock(proxy.URL, env.HeadCoachKey, `request_timeout = "1s"`) + fmt.Sprintf(`
+			config := providerBlock(proxy.URL, env.HeadCoachKey, `request_timeout = "3s"`) + fmt.Sprintf(`
 resource "astral_api_key" "skew" {
   count = %d
   name  = "%sskew-${count.index}"
