@@ -320,13 +320,27 @@ func configFeatures(body *hclsyntax.Body) []string {
 // is about what the CLI says of it.
 func skipUnlessCLIRuns(t *testing.T, config string) {
 	t.Helper()
-	file, diags := hclsyntax.ParseConfig([]byte(config), "config.tf", hcl.InitialPos)
+	body, diags := parseHCL([]byte(config), "config.tf")
 	if diags.HasErrors() {
 		return
 	}
-	for _, f := range configFeatures(file.Body.(*hclsyntax.Body)) {
+	for _, f := range configFeatures(body) {
 		skipUnlessCLI(t, f)
 	}
+}
+
+// parseHCL parses a file of native syntax, whose body hclsyntax gives as
+// a *hclsyntax.Body.
+func parseHCL(src []byte, filename string) (*hclsyntax.Body, hcl.Diagnostics) {
+	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	body, ok := file.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("%s: the body of type %T is not native syntax", filename, file.Body)})
+	}
+	return body, diags
 }
 
 // versionBefore says whether version v (1.12.6, 1.14.0-beta1) is below

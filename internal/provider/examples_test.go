@@ -236,14 +236,14 @@ func (ex *example) addFile(path string) error {
 	if err != nil {
 		return err
 	}
-	file, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	body, diags := parseHCL(src, path)
 	if diags.HasErrors() {
 		return diags
 	}
-	ex.features = append(ex.features, configFeatures(file.Body.(*hclsyntax.Body))...)
+	ex.features = append(ex.features, configFeatures(body)...)
 	if strings.HasSuffix(path, queryFileSuffix) {
 		ex.query += string(src)
-		for _, block := range file.Body.(*hclsyntax.Body).Blocks {
+		for _, block := range body.Blocks {
 			if block.Type == "list" {
 				ex.lists = append(ex.lists, block.Labels[0]+"."+block.Labels[1])
 			}
@@ -252,7 +252,7 @@ func (ex *example) addFile(path string) error {
 	}
 	base := filepath.Base(path)
 	ex.files[base] = src
-	for _, block := range file.Body.(*hclsyntax.Body).Blocks {
+	for _, block := range body.Blocks {
 		switch block.Type {
 		case "terraform":
 			for _, inner := range block.Body.Blocks {

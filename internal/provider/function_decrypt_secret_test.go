@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -18,7 +19,11 @@ func runDecryptSecret(encrypted, identity string) (string, *function.FuncError) 
 	if resp.Error != nil {
 		return "", resp.Error
 	}
-	return resp.Result.Value().(types.String).ValueString(), nil
+	s, ok := resp.Result.Value().(types.String)
+	if !ok {
+		return "", function.NewFuncError(fmt.Sprintf("the result is a %T, not a string", resp.Result.Value()))
+	}
+	return s.ValueString(), nil
 }
 
 func TestDecryptSecretFunction(t *testing.T) {

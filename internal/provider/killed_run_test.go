@@ -736,7 +736,10 @@ func (p *terraformProcess) kill(t *testing.T) time.Time {
 	killedAt := time.Now()
 	<-p.done
 	var exit *exec.ExitError
-	if !errors.As(p.err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+	if !errors.As(p.err, &exit) {
+		t.Fatalf("terraform ended with %v before the kill:\n%s", p.err, p.output())
+	}
+	if status, ok := exit.Sys().(syscall.WaitStatus); !ok || status.Signal() != syscall.SIGKILL {
 		t.Fatalf("terraform ended with %v before the kill:\n%s", p.err, p.output())
 	}
 	return killedAt

@@ -109,7 +109,7 @@ func TestAccAPIKey_stateBeforeIdentity(t *testing.T) {
 		Steps: []tfresource.TestStep{
 			{
 				ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
-					"astral": providerserver.NewProtocol6WithError(&providerBeforeIdentity{New("test")().(*astralProvider)}),
+					"astral": providerserver.NewProtocol6WithError(&providerBeforeIdentity{&astralProvider{version: "test"}}),
 				},
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
