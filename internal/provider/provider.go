@@ -45,6 +45,10 @@ const (
 
 type astralProvider struct {
 	version string
+	// tuneClient, when set, adjusts the client's configuration: acceptance
+	// tests shorten the client's waits between retries with it, so that a
+	// fault costs them no more than it proves. Users' providers have none.
+	tuneClient func(*astral.Config)
 }
 
 type providerModel struct {
@@ -153,6 +157,9 @@ func (p *astralProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	cfg := clientConfig(config, p.version, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if p.tuneClient != nil {
+		p.tuneClient(&cfg)
 	}
 	client, err := astral.NewClient(cfg)
 	if err != nil {

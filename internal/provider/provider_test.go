@@ -31,6 +31,9 @@ type testAccEnv struct {
 	// Client uses the head coach's key: it sets up and inspects what a test
 	// needs without going through Terraform.
 	Client *astral.Client
+	// tuneClient adjusts the client of the provider that the test case's
+	// Terraform runs (see shortRetryWaits).
+	tuneClient func(*astral.Config)
 }
 
 // newTestAccEnv starts a sandbox that the test alone uses, so tests that
@@ -57,8 +60,18 @@ func newTestClient(t *testing.T, url, apiKey string) *astral.Client {
 // Server.AdvanceClock moves the provider's idea of "now" too.
 func (e *testAccEnv) ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"astral": providerserver.NewProtocol6WithError(New("test")()),
+		"astral": providerserver.NewProtocol6WithError(&astralProvider{version: "test", tuneClient: e.tuneClient}),
 	}
+}
+
+// shortRetryWaits makes the provider's client wait 10 to 100 ms between
+// retries, a server's Retry-After included, instead of 0.5 to 30 s: the
+// tests of faults prove that no key is lost and none is duplicated, which
+// the length of a wait does not change, while the client's own tests prove
+// each wait (internal/astral).
+func shortRetryWaits(cfg *astral.Config) {
+	cfg.RetryWaitMin = 10 * time.Millisecond
+	cfg.RetryWaitMax = 100 * time.Millisecond
 }
 
 // ProviderBlock is a provider block for the sandbox that authenticates
