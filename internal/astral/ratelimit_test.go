@@ -18,35 +18,6 @@ func (l *recordingLogger) InfoContext(_ context.Context, msg string, kv ...any) 
 	l.record("INFO", msg, kv...)
 }
 
-func TestParseRateLimitPolicy(t *testing.T) {
-	tests := []struct {
-		value  string
-		want   RateLimitPolicy
-		wantOK bool
-	}{
-		{"8;w=1;rate=8", RateLimitPolicy{8, 8}, true},
-		{"1;w=1;rate=0.25", RateLimitPolicy{1, 0.25}, true},
-		{"2;rate=2", RateLimitPolicy{2, 2}, true},
-		{"10;w=2;rate=5", RateLimitPolicy{10, 2.5}, true},
-		{"60;w=60", RateLimitPolicy{60, 1}, true},
-		{` 5 ; w="1" ; rate=5 , 100;w=60`, RateLimitPolicy{5, 5}, true},
-		{"", RateLimitPolicy{}, false},
-		{"many", RateLimitPolicy{}, false},
-		{"0;w=1;rate=1", RateLimitPolicy{}, false},
-		{"-3;w=1;rate=1", RateLimitPolicy{}, false},
-		{"5;w=0;rate=5", RateLimitPolicy{}, false},
-		{"5;w=1;rate=-5", RateLimitPolicy{}, false},
-		{"5;w=1;rate=NaN", RateLimitPolicy{}, false},
-		{"5;w=1;rate=fast", RateLimitPolicy{}, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseRateLimitPolicy(tt.value)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("parseRateLimitPolicy(%q) = %+v, %v; want %+v, %v", tt.value, got, ok, tt.want, tt.wantOK)
-		}
-	}
-}
-
 func limitHeaders(policy, remaining string) http.Header {
 	h := http.Header{}
 	if policy != "" {
@@ -58,12 +29,18 @@ func limitHeaders(policy, remaining string) http.Header {
 	return h
 }
 
-// TestRateLimiter drives the limiter on a fake clock: each case shows it
-// answers, then asks for waits of five requests made at the same instant.
-func TestRateLimiter(t *testing.T) {
+// answerAt is the outcome of an attempt answered at t with status and h.
+func answerAt(t time.Time, status int, h http.Header) *outcome {
+	return &outcome{resp: &http.Response{StatusCode: status, Header: h}, status: status, limits: parseRateHeaders(h, t), at: t}
+}
+
+// TestRateGate drives the gate's schedule on a fixed time: each case shows
+// it answers, then asks for waits of five requests made at the same
+// instant.
+func TestRateGate(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	// At 2 requests per second, paced at paceFactor.
-	iv := (&rateLimiter{policy: RateLimitPolicy{Burst: 2, Rate: 2}}).interval()
+	iv := (&rateGate{policy: RateLimitPolicy{Burst: 2, Rate: 2}}).interval()
 	type answer struct {
 		header http.Header
 		status int
@@ -157,9 +134,9 @@ func TestRateLimiter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var l rateLimiter
+			var l rateGate
 			for _, a := range tt.answers {
-				l.observe(a.header, a.status, t0, a.pause)
+				l.observe(answerAt(t0, a.status, a.header), a.pause)
 			}
 			var waits []time.Duration
 			for range tt.wantWaits {
@@ -179,8 +156,8 @@ func TestRateLimiter(t *testing.T) {
 	}
 
 	t.Run("a wait beyond the budget reserves nothing", func(t *testing.T) {
-		var l rateLimiter
-		l.observe(limitHeaders("1;w=1;rate=2", "0"), 200, t0, 0)
+		var l rateGate
+		l.observe(answerAt(t0, 200, limitHeaders("1;w=1;rate=2", "0")), 0)
 		if w, _, ok := l.reserve(t0, iv/2); ok {
 			t.Fatalf("reserve accepted a wait of %s within %s", w, iv/2)
 		}
@@ -190,17 +167,17 @@ func TestRateLimiter(t *testing.T) {
 	})
 
 	t.Run("time refills the bucket", func(t *testing.T) {
-		var l rateLimiter
-		l.observe(limitHeaders("2;w=1;rate=2", "0"), 200, t0, 0)
+		var l rateGate
+		l.observe(answerAt(t0, 200, limitHeaders("2;w=1;rate=2", "0")), 0)
 		if w, _, _ := l.reserve(t0.Add(time.Minute), time.Hour); w != 0 {
 			t.Errorf("a minute later the wait is %s, want none", w)
 		}
 	})
 
 	t.Run("a pause changes the epoch, so waiting requests reserve again", func(t *testing.T) {
-		var l rateLimiter
+		var l rateGate
 		_, before, _ := l.reserve(t0, time.Hour)
-		l.observe(http.Header{}, 429, t0, time.Second)
+		l.observe(answerAt(t0, 429, http.Header{}), time.Second)
 		if _, after, _ := l.reserve(t0, time.Hour); after == before {
 			t.Errorf("epoch %d did not change with the pause", after)
 		}
@@ -265,7 +242,7 @@ func TestRateLimitedCalls(t *testing.T) {
 		}
 		// Waits can run long on a busy machine, never short: the callers
 		// took at least one interval each after the first request.
-		interval := (&rateLimiter{policy: RateLimitPolicy{Burst: 1, Rate: 20}}).interval()
+		interval := (&rateGate{policy: RateLimitPolicy{Burst: 1, Rate: 20}}).interval()
 		if span := times[len(times)-1].Sub(times[0]); span < callers*interval-10*time.Millisecond {
 			t.Errorf("%d callers took %s after the first request, want at least %s at 20 per second", callers, span, callers*interval)
 		}
@@ -446,7 +423,7 @@ func TestRateLimitedCalls(t *testing.T) {
 			cfg.Logger = logger
 			cfg.RetryWaitMin, cfg.RetryWaitMax = 30*time.Millisecond, 30*time.Millisecond
 		})
-		c.reportWaitAfter = 20 * time.Millisecond
+		c.gate.reportAfter = 20 * time.Millisecond
 		if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
 			t.Fatalf("Read: %v", err)
 		}
