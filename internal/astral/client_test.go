@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -351,23 +352,49 @@ func TestRetries(t *testing.T) {
 	})
 
 	t.Run("a slow attempt times out and is retried", func(t *testing.T) {
-		var requests atomic.Int32
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if requests.Add(1) == 1 {
-				select {
-				case <-r.Context().Done():
-				case <-time.After(5 * time.Second):
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if requests.Add(1) == 1 {
+					select {
+					case <-r.Context().Done():
+					case <-time.After(time.Hour):
+					}
+					return
 				}
-				return
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.RequestTimeout = 0 }) // the client's 30 s
+			start := time.Now()
+			if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+				t.Fatalf("Read: %v", err)
 			}
-			writeJSON(w, http.StatusOK, keyJSON)
-		}), func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond })
-		if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
-			t.Fatalf("Read: %v", err)
-		}
-		if requests.Load() != 2 {
-			t.Errorf("requests = %d, want 2", requests.Load())
-		}
+			if requests.Load() != 2 {
+				t.Errorf("requests = %d, want 2", requests.Load())
+			}
+			if took := time.Since(start); took < DefaultRequestTimeout || took > DefaultRequestTimeout+time.Second {
+				t.Errorf("the call took %s, want the attempt's timeout of %s and a backoff", took, DefaultRequestTimeout)
+			}
+		})
+	})
+
+	t.Run("the attempt's timeout does not count the wait for the rate limit", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if requests.Add(1) == 1 {
+					write429(w, "")
+					return
+				}
+				time.Sleep(2 * time.Second) // within the timeout of 3 s
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) {
+				cfg.RequestTimeout = 3 * time.Second
+				cfg.RetryWaitMax = 2 * time.Second // the 429's pause
+			})
+			if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+				t.Fatalf("Read: %v, want the second attempt to get its 3 s after the pause of 2 s", err)
+			}
+		})
 	})
 }
 
@@ -462,30 +489,57 @@ func TestConnectionErrors(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var requests atomic.Int32
-				c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					requests.Add(1)
-					tt.handler(w, r)
-				}), func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
-				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-				defer cancel()
-				start := time.Now()
-				_, err := c.APIKeys.Read(ctx, testKeyID)
-				if !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("error %v is not context.DeadlineExceeded", err)
-				}
-				var connErr *ConnectionError
-				if !errors.As(err, &connErr) || connErr.Attempts != 1 {
-					t.Errorf("error %v, want a *ConnectionError after 1 attempt", err)
-				}
-				if elapsed := time.Since(start); elapsed > 10*time.Second {
-					t.Errorf("the call took %s after the context ended", elapsed)
-				}
-				if requests.Load() != 1 {
-					t.Errorf("requests = %d, want 1", requests.Load())
-				}
+				synctest.Test(t, func(t *testing.T) {
+					var requests atomic.Int32
+					c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						requests.Add(1)
+						tt.handler(w, r)
+					}), func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
+					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+					defer cancel()
+					start := time.Now()
+					_, err := c.APIKeys.Read(ctx, testKeyID)
+					if !errors.Is(err, context.DeadlineExceeded) {
+						t.Errorf("error %v is not context.DeadlineExceeded", err)
+					}
+					var connErr *ConnectionError
+					if !errors.As(err, &connErr) || connErr.Attempts != 1 || connErr.NotSent {
+						t.Errorf("error %v, want a *ConnectionError after 1 attempt, sent", err)
+					}
+					if elapsed := time.Since(start); elapsed != 10*time.Second {
+						t.Errorf("the call ended %s after it started, want when its context did (10s)", elapsed)
+					}
+					if requests.Load() != 1 {
+						t.Errorf("requests = %d, want 1", requests.Load())
+					}
+				})
 			})
 		}
+
+		t.Run("while waiting for the rate limit, before any attempt, it was not sent", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var requests atomic.Int32
+				c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					requests.Add(1)
+					w.Header().Set("RateLimit-Policy", "1;w=60;rate=1")
+					w.Header().Set("RateLimit-Remaining", "0")
+					writeJSON(w, http.StatusOK, keyJSON)
+				}))
+				if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+					t.Fatalf("first Read: %v", err)
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				_, err := c.APIKeys.Create(ctx, APIKeyCreateOptions{Name: "a"})
+				var connErr *ConnectionError
+				if !errors.As(err, &connErr) || !connErr.NotSent || !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("error %v, want a *ConnectionError, not sent, on the context's deadline", err)
+				}
+				if requests.Load() != 1 {
+					t.Errorf("requests = %d, want 1: the create must not be sent", requests.Load())
+				}
+			})
+		})
 	})
 }
 
