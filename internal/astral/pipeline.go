@@ -105,7 +105,7 @@ func (c *Client) attempt(ctx context.Context, st *call) *outcome {
 		// A bytes.Reader's GetBody does not fail.
 		req.Body, _ = st.req.GetBody()
 	}
-	o.resp, o.err = c.http.Do(req) //nolint:bodyclose // send returns the last response to do, which closes it, and discards the others
+	o.resp, o.err = c.http.Do(req) //nolint:bodyclose // send hands the last response to do, which closes it, and discards the others
 	o.at = time.Now()
 	st.ended = o.at
 	var ue *url.Error

@@ -64,7 +64,6 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
-
 func TestParseRateHeaders(t *testing.T) {
 	now := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
 	tests := []struct {

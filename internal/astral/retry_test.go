@@ -129,7 +129,6 @@ func TestBackoff(t *testing.T) {
 	})
 }
 
-
 func TestRetryPolicyDecide(t *testing.T) {
 	const lo, hi = 100 * time.Millisecond, 2 * time.Second
 	p := retryPolicy{maxRetries: 2, waitMin: lo, waitMax: hi}
