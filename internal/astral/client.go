@@ -57,7 +57,8 @@ type Config struct {
 	// zero means DefaultRetryWaitMax.
 	RetryWaitMax time.Duration
 	// RequestTimeout bounds each attempt (not the whole call, which the
-	// context bounds); zero means DefaultRequestTimeout.
+	// context bounds, nor the waits for the rate limit and the backoffs
+	// between attempts); zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// MaxRateLimitWait bounds the time a call spends, in all, waiting for
 	// the API's rate limit: for its turn under the policy the API

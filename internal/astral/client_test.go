@@ -33,7 +33,10 @@ const (
 )
 
 // newTestClient serves h on httptest and returns a client of it with waits
-// short enough for tests.
+// short enough for tests. Its connections are real TCP, so that a dropped
+// connection, a refused one and a timeout fail as net/http makes them
+// fail; tests that wait for rate limits or timeouts use newBubbleClient
+// instead (transport_test.go), whose waits take no wall time.
 func newTestClient(t testing.TB, h http.Handler, configure ...func(*Config)) (*Client, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(h)
