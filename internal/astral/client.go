@@ -3,24 +3,16 @@ package astral
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // DefaultEndpoint is the base URL of the Astral API, without the /v1 prefix.
@@ -65,7 +57,8 @@ type Config struct {
 	// zero means DefaultRetryWaitMax.
 	RetryWaitMax time.Duration
 	// RequestTimeout bounds each attempt (not the whole call, which the
-	// context bounds); zero means DefaultRequestTimeout.
+	// context bounds, nor the waits for the rate limit and the backoffs
+	// between attempts); zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// MaxRateLimitWait bounds the time a call spends, in all, waiting for
 	// the API's rate limit: for its turn under the policy the API
@@ -102,12 +95,12 @@ type Client struct {
 	userAgent     string
 	logger        Logger
 	clock         apiClock
-	http          *retryablehttp.Client
-	// limiter paces every call of the client, whichever goroutine makes it.
-	limiter          rateLimiter
-	maxRetries       int
-	maxRateLimitWait time.Duration
-	reportWaitAfter  time.Duration
+	// The stages of the request pipeline (see Client.send): the HTTP
+	// client sends each attempt, within RequestTimeout; the retry policy
+	// rules on it; the rate gate paces every call of the client.
+	http  *http.Client
+	retry retryPolicy
+	gate  rateGate
 }
 
 // NewClient checks the configuration and returns a client. It makes no
@@ -164,39 +157,9 @@ func NewClient(cfg Config) (*Client, error) {
 		authorization: "Bearer " + cfg.APIKey,
 		userAgent:     cmpOr(cfg.UserAgent, DefaultUserAgent),
 		logger:        cfg.Logger,
-
-		maxRetries:       retries,
-		maxRateLimitWait: maxRateLimitWait,
-		reportWaitAfter:  defaultReportWaitAfter,
-	}
-	c.http = &retryablehttp.Client{
-		HTTPClient:   hc,
-		RetryWaitMin: waitMin,
-		RetryWaitMax: waitMax,
-		// checkRetry counts the retries that MaxRetries bounds: waits for
-		// the rate limit are not among them.
-		RetryMax:   math.MaxInt,
-		CheckRetry: c.checkRetry,
-		Backoff:    c.backoff,
-		// Each attempt waits here for the rate limit, outside the attempt's
-		// timeout, and is marked as started, so that its log entry tells
-		// how long the call waited before it.
-		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, _ int) {
-			st, _ := req.Context().Value(callKey{}).(*call)
-			if st == nil {
-				return
-			}
-			if err := c.waitForRateLimit(req.Context(), st); err != nil {
-				// The hook cannot fail the attempt; ending its context does.
-				st.abort(err)
-			}
-			st.started = time.Now()
-		},
-		// The last response, not "giving up after N attempts", must reach
-		// the caller so that the API's code, message and request id survive.
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		// retryablehttp's own log lines are not ours to vet; checkRetry logs.
-		Logger: nil,
+		http:          hc,
+		retry:         retryPolicy{maxRetries: retries, waitMin: waitMin, waitMax: waitMax},
+		gate:          rateGate{maxWait: maxRateLimitWait, reportAfter: defaultReportWaitAfter, logger: cfg.Logger},
 	}
 	c.APIKeys = &apiKeys{client: c}
 	return c, nil
@@ -248,33 +211,6 @@ func (c *Client) endpoint(segments ...string) *url.URL {
 	return c.base.JoinPath(append([]string{"v1"}, segments...)...)
 }
 
-// callKey keys the per-call state that checkRetry reads from the request's context.
-type callKey struct{}
-
-// call is one logical call, across its attempts. retryablehttp runs the
-// attempts and checkRetry one after the other in the caller's goroutine.
-type call struct {
-	method   string
-	url      string
-	attempts int
-	// retries counts the retries that MaxRetries bounds.
-	retries int
-	// started is when the current attempt began; ended, when the last
-	// one's outcome was known. The time between them is the wait.
-	started, ended time.Time
-	// rateWaited is the time the call has waited for the rate limit, and
-	// reportedWait whether that wait has been logged.
-	rateWaited   time.Duration
-	reportedWait bool
-	// last429 is the API's last 429 of the call, for a *RateLimitError.
-	last429 *APIError
-	// mayHaveArrived is set once an attempt may have reached the API: it got a
-	// response, or failed after its connection was made.
-	mayHaveArrived bool
-	// abort ends the call's context with the reason, a *RateLimitError.
-	abort context.CancelCauseFunc
-}
-
 // response is a response body type that can tell whether it is complete.
 type response interface {
 	validate() error
@@ -283,28 +219,11 @@ type response interface {
 // do sends one call, with retries, and decodes a 2xx body into v.
 // idempotencyKey is sent when non-empty.
 func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte, idempotencyKey string, v response) error {
-	ctx, abort := context.WithCancelCause(ctx)
-	defer abort(nil)
-	st := &call{method: method, url: u.String(), abort: abort}
-	var raw any // a nil []byte would still be sent as an empty chunked body
-	if body != nil {
-		raw = body
-	}
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callKey{}, st), method, st.url, raw)
+	st, err := c.newCall(ctx, method, u, body, idempotencyKey)
 	if err != nil {
-		return fmt.Errorf("astral: %s %s: %w", method, st.url, err)
+		return err
 	}
-	req.Header.Set("Authorization", c.authorization)
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if idempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", idempotencyKey)
-	}
-
-	resp, err := c.http.Do(req)
+	resp, err := c.send(ctx, st)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
@@ -313,11 +232,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 		if errors.As(err, &rateErr) {
 			return rateErr
 		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // it repeats the method and URL that ConnectionError already shows
-		}
-		return &ConnectionError{Method: method, URL: st.url, Attempts: max(st.attempts, 1), Err: err, NotSent: !st.mayHaveArrived && notSent(err)}
+		return &ConnectionError{Method: method, URL: st.url, Attempts: max(st.attempts, 1), Err: err, NotSent: !st.mayHaveArrived}
 	}
 	defer resp.Body.Close()
 	c.clock.observe(resp.Header.Get("Date"), time.Now())
@@ -341,6 +256,30 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 	return nil
 }
 
+// newCall builds the request that every attempt of a call sends.
+func (c *Client) newCall(ctx context.Context, method string, u *url.URL, body []byte, idempotencyKey string) (*call, error) {
+	st := &call{method: method, url: u.String()}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, st.url, r)
+	if err != nil {
+		return nil, fmt.Errorf("astral: %s %s: %w", method, st.url, err)
+	}
+	req.Header.Set("Authorization", c.authorization)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	st.req = req
+	return st, nil
+}
+
 // headerReader is a response that also learns from its headers.
 type headerReader interface {
 	readHeader(http.Header)
@@ -358,189 +297,4 @@ func readLimited(r io.Reader) ([]byte, error) {
 		return nil, errBodyTooLarge
 	}
 	return buf.Bytes(), nil
-}
-
-// checkRetry is the retry policy (see retryable) with the bound of
-// MaxRetries, the rate limiter's lesson from each response, and the
-// per-attempt log line.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	st, _ := ctx.Value(callKey{}).(*call)
-	var rateErr *RateLimitError
-	if cause := context.Cause(ctx); errors.As(cause, &rateErr) {
-		// The rate limit held this attempt back: it was never sent.
-		return false, rateErr
-	}
-	if st != nil && (resp != nil || !notSent(err)) {
-		st.mayHaveArrived = true
-	}
-	retry, err := retryable(ctx, resp, err)
-	if st == nil {
-		return retry, err
-	}
-	if resp != nil {
-		c.limiter.observe(resp.Header, resp.StatusCode, time.Now(), c.retryAfter(resp))
-		if resp.StatusCode == http.StatusTooManyRequests {
-			st.last429 = keep429(st, resp)
-		}
-	} else {
-		c.limiter.answered()
-	}
-	if retry && !waitsForRateLimit(resp) {
-		if st.retries >= c.maxRetries {
-			retry = false
-		} else {
-			st.retries++
-		}
-	}
-	st.attempts++
-	var wait time.Duration
-	if st.attempts > 1 {
-		wait = st.started.Sub(st.ended).Round(time.Millisecond)
-	}
-	st.ended = time.Now()
-	if c.logger != nil {
-		kv := []any{"method", st.method, "url", st.url, "attempt", st.attempts, "wait", wait.String(), "retry", retry}
-		if resp != nil {
-			kv = append(kv, "status", resp.StatusCode, "request_id", resp.Header.Get("X-Request-Id"))
-		}
-		if err != nil {
-			c.logger.WarnContext(ctx, "astral: request failed", append(kv, "error", err.Error())...)
-		} else {
-			c.logger.DebugContext(ctx, "astral: response", kv...)
-		}
-	}
-	return retry, err
-}
-
-// retryable decides whether an attempt is worth repeating: connection
-// failures and 429, 500, 502, 503, 504, never another status, and never
-// once the caller's context is done. A non-nil error replaces err as the
-// reason the call failed.
-func retryable(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if err == nil && !retryableStatus(resp.StatusCode) {
-		return false, nil
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	if err != nil {
-		return !permanentTransportError(err) && !unreachable(err), err
-	}
-	return true, nil
-}
-
-func retryableStatus(status int) bool {
-	switch status {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
-
-// notSent reports an attempt that failed before its request was written:
-// the connection was never made.
-func notSent(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// unreachable reports an endpoint that retries cannot reach within a run:
-// its host name does not exist, or nothing listens on its port. Such a
-// call fails at once, so that a wrong endpoint costs no backoff.
-func unreachable(err error) bool {
-	var dns *net.DNSError
-	return (errors.As(err, &dns) && dns.IsNotFound) || errors.Is(err, syscall.ECONNREFUSED)
-}
-
-// permanentTransportError reports a certificate the client will never
-// trust: every retry would fail the same way.
-func permanentTransportError(err error) bool {
-	var (
-		verify   *tls.CertificateVerificationError
-		unknown  x509.UnknownAuthorityError
-		hostname x509.HostnameError
-		invalid  x509.CertificateInvalidError
-	)
-	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
-}
-
-// keep429 reads a 429's error before retryablehttp discards its body, and
-// puts the body back for the caller when the 429 is the last answer.
-func keep429(st *call, resp *http.Response) *APIError {
-	data, err := readLimited(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(data))
-	return newAPIError(st, resp, data, err)
-}
-
-// waitsForRateLimit reports a 429 that says how to wait, by Retry-After or
-// a policy to follow: its retry is a wait for the rate limit, which
-// MaxRetries does not count and MaxRateLimitWait bounds. A bare 429 is
-// retried like a 5xx.
-func waitsForRateLimit(resp *http.Response) bool {
-	if resp == nil || resp.StatusCode != http.StatusTooManyRequests {
-		return false
-	}
-	_, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	_, hasPolicy := parseRateLimitPolicy(resp.Header.Get("RateLimit-Policy"))
-	return hasRetryAfter || hasPolicy
-}
-
-// retryAfter is the pause a 429 asks for, within RetryWaitMin and
-// RetryWaitMax, or zero when it asks for none.
-func (c *Client) retryAfter(resp *http.Response) time.Duration {
-	if resp.StatusCode != http.StatusTooManyRequests {
-		return 0
-	}
-	d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	if !ok {
-		return 0
-	}
-	return min(max(d, c.http.RetryWaitMin), c.http.RetryWaitMax)
-}
-
-// backoff is the wait before a retry. A 429 that says how to wait leaves
-// it to the rate limiter, which holds back every call of the client, not
-// only this one, until the API accepts requests again.
-func (c *Client) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if waitsForRateLimit(resp) {
-		return 0
-	}
-	return backoff(lo, hi, attempt, resp)
-}
-
-// backoff waits what Retry-After asks, within [lo, hi]; without it, a
-// random wait between lo and lo·2^(attempt+1), capped at hi ("full jitter",
-// so that clients failing together do not retry together).
-func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return min(max(d, lo), hi)
-		}
-	}
-	ceiling := lo
-	for i := 0; i <= attempt && ceiling < hi; i++ {
-		ceiling *= 2
-	}
-	ceiling = min(ceiling, hi)
-	if ceiling <= lo {
-		return lo
-	}
-	return lo + rand.N(ceiling-lo+1) //nolint:gosec // jitter spreads retries; it needs no secrecy
-}
-
-// parseRetryAfter reads a Retry-After value, delay-seconds or an HTTP date.
-// A date in the past means no wait.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
-		return time.Duration(secs) * time.Second, true
-	}
-	if when, err := http.ParseTime(v); err == nil {
-		return max(when.Sub(now), 0), true
-	}
-	return 0, false
 }

@@ -2,20 +2,18 @@ package astral
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -35,7 +33,10 @@ const (
 )
 
 // newTestClient serves h on httptest and returns a client of it with waits
-// short enough for tests.
+// short enough for tests. Its connections are real TCP, so that a dropped
+// connection, a refused one and a timeout fail as net/http makes them
+// fail; tests that wait for rate limits or timeouts use newBubbleClient
+// instead (transport_test.go), whose waits take no wall time.
 func newTestClient(t testing.TB, h http.Handler, configure ...func(*Config)) (*Client, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(h)
@@ -186,149 +187,6 @@ func TestClientHeaders(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestRetryPolicy(t *testing.T) {
-	live := context.Background()
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	status := func(code int) *http.Response { return &http.Response{StatusCode: code, Header: http.Header{}} }
-	connErr := func(err error) error { return &url.Error{Op: "Post", URL: "http://x/v1/api-keys", Err: err} }
-
-	tests := []struct {
-		name      string
-		ctx       context.Context
-		resp      *http.Response
-		err       error
-		wantRetry bool
-		wantErr   error
-	}{
-		{"a 200 is final", live, status(200), nil, false, nil},
-		{"a 201 is final", live, status(201), nil, false, nil},
-		{"a 400 is final", live, status(400), nil, false, nil},
-		{"a 401 is final", live, status(401), nil, false, nil},
-		{"a 403 is final", live, status(403), nil, false, nil},
-		{"a 404 is final", live, status(404), nil, false, nil},
-		{"a 405 is final", live, status(405), nil, false, nil},
-		{"a 409 is final", live, status(409), nil, false, nil},
-		{"a 413 is final", live, status(413), nil, false, nil},
-		{"a 501 is final", live, status(501), nil, false, nil},
-		{"a 429 is retried", live, status(429), nil, true, nil},
-		{"a 500 is retried", live, status(500), nil, true, nil},
-		{"a 502 is retried", live, status(502), nil, true, nil},
-		{"a 503 is retried", live, status(503), nil, true, nil},
-		{"a 504 is retried", live, status(504), nil, true, nil},
-		{"a refused connection is final", live, nil, connErr(&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}), false, syscall.ECONNREFUSED},
-		{"a host name that does not exist is final", live, nil, connErr(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "astral.invalid", IsNotFound: true}}), false, nil},
-		{"a name server that fails is retried", live, nil, connErr(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "server misbehaving", Name: "api.astral.app", IsTemporary: true}}), true, nil},
-		{"a connection that times out is retried", live, nil, connErr(&net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}), true, os.ErrDeadlineExceeded},
-		{"a reset connection is retried", live, nil, connErr(syscall.ECONNRESET), true, syscall.ECONNRESET},
-		{"a connection closed without a response is retried", live, nil, connErr(io.EOF), true, io.EOF},
-		{"an untrusted certificate is final", live, nil, connErr(x509.UnknownAuthorityError{}), false, nil},
-		{"a 503 after the context ended is final", done, status(503), nil, false, context.Canceled},
-		{"a connection error after the context ended is final", done, nil, connErr(context.Canceled), false, context.Canceled},
-		{"a 200 that arrives as the context ends is kept", done, status(200), nil, false, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			retry, err := retryable(tt.ctx, tt.resp, tt.err)
-			if retry != tt.wantRetry {
-				t.Errorf("retry = %v, want %v", retry, tt.wantRetry)
-			}
-			if tt.wantErr == nil && tt.err == nil && err != nil {
-				t.Errorf("error = %v, want none", err)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Errorf("error = %v, want %v", err, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
-	tests := []struct {
-		name   string
-		value  string
-		want   time.Duration
-		wantOK bool
-	}{
-		{"when it is absent", "", 0, false},
-		{"when it is a number of seconds", "7", 7 * time.Second, true},
-		{"when it is zero", "0", 0, true},
-		{"when it is negative", "-3", 0, false},
-		{"when it is fractional", "1.5", 0, false},
-		{"when it is garbage", "soon", 0, false},
-		{"when it is an IMF date", "Wed, 25 Nov 2026 09:30:12 GMT", 12 * time.Second, true},
-		{"when it is an RFC 850 date", "Wednesday, 25-Nov-26 09:31:00 GMT", time.Minute, true},
-		{"when it is an ANSI C date", "Wed Nov 25 09:30:05 2026", 5 * time.Second, true},
-		{"when the date is past", "Wed, 25 Nov 2026 09:00:00 GMT", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := parseRetryAfter(tt.value, now)
-			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("parseRetryAfter(%q) = %s, %v; want %s, %v", tt.value, got, ok, tt.want, tt.wantOK)
-			}
-		})
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	const lo, hi = 100 * time.Millisecond, 2 * time.Second
-	withRetryAfter := func(v string) *http.Response {
-		return &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {v}}}
-	}
-
-	t.Run("when the server sends Retry-After", func(t *testing.T) {
-		tests := []struct {
-			name  string
-			value string
-			want  time.Duration
-		}{
-			{"it waits the seconds asked", "1", time.Second},
-			{"it caps a long wait at the maximum", "3600", hi},
-			{"it caps a far date at the maximum", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), hi},
-			{"it waits at least the minimum", "0", lo},
-			{"it waits at least the minimum for a past date", "Wed, 21 Oct 2015 07:28:00 GMT", lo},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				for attempt := range 5 {
-					if got := backoff(lo, hi, attempt, withRetryAfter(tt.value)); got != tt.want {
-						t.Errorf("attempt %d: wait = %s, want %s", attempt, got, tt.want)
-					}
-				}
-			})
-		}
-	})
-
-	t.Run("without Retry-After it jitters within exponential bounds", func(t *testing.T) {
-		for _, attempt := range []int{0, 1, 2, 3, 4, 5, 10, 63, 1000} {
-			ceiling := hi
-			if attempt < 4 {
-				ceiling = lo << (attempt + 1)
-			}
-			seen := map[time.Duration]bool{}
-			for range 500 {
-				got := backoff(lo, hi, attempt, &http.Response{StatusCode: 503, Header: http.Header{}})
-				if got < lo || got > ceiling {
-					t.Fatalf("attempt %d: wait %s outside [%s, %s]", attempt, got, lo, ceiling)
-				}
-				seen[got] = true
-			}
-			if len(seen) < 10 {
-				t.Errorf("attempt %d: only %d distinct waits in 500; the wait is not jittered", attempt, len(seen))
-			}
-		}
-	})
-
-	t.Run("after a connection error it jitters too", func(t *testing.T) {
-		got := backoff(lo, hi, 0, nil)
-		if got < lo || got > 2*lo {
-			t.Errorf("wait %s outside [%s, %s]", got, lo, 2*lo)
-		}
-	})
 }
 
 func TestRetries(t *testing.T) {
@@ -497,23 +355,49 @@ func TestRetries(t *testing.T) {
 	})
 
 	t.Run("a slow attempt times out and is retried", func(t *testing.T) {
-		var requests atomic.Int32
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if requests.Add(1) == 1 {
-				select {
-				case <-r.Context().Done():
-				case <-time.After(5 * time.Second):
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if requests.Add(1) == 1 {
+					select {
+					case <-r.Context().Done():
+					case <-time.After(time.Hour):
+					}
+					return
 				}
-				return
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.RequestTimeout = 0 }) // the client's 30 s
+			start := time.Now()
+			if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+				t.Fatalf("Read: %v", err)
 			}
-			writeJSON(w, http.StatusOK, keyJSON)
-		}), func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond })
-		if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
-			t.Fatalf("Read: %v", err)
-		}
-		if requests.Load() != 2 {
-			t.Errorf("requests = %d, want 2", requests.Load())
-		}
+			if requests.Load() != 2 {
+				t.Errorf("requests = %d, want 2", requests.Load())
+			}
+			if took := time.Since(start); took < DefaultRequestTimeout || took > DefaultRequestTimeout+time.Second {
+				t.Errorf("the call took %s, want the attempt's timeout of %s and a backoff", took, DefaultRequestTimeout)
+			}
+		})
+	})
+
+	t.Run("the attempt's timeout does not count the wait for the rate limit", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if requests.Add(1) == 1 {
+					write429(w, "")
+					return
+				}
+				time.Sleep(2 * time.Second) // within the timeout of 3 s
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) {
+				cfg.RequestTimeout = 3 * time.Second
+				cfg.RetryWaitMax = 2 * time.Second // the 429's pause
+			})
+			if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+				t.Fatalf("Read: %v, want the second attempt to get its 3 s after the pause of 2 s", err)
+			}
+		})
 	})
 }
 
@@ -608,30 +492,57 @@ func TestConnectionErrors(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var requests atomic.Int32
-				c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					requests.Add(1)
-					tt.handler(w, r)
-				}), func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
-				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-				defer cancel()
-				start := time.Now()
-				_, err := c.APIKeys.Read(ctx, testKeyID)
-				if !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("error %v is not context.DeadlineExceeded", err)
-				}
-				var connErr *ConnectionError
-				if !errors.As(err, &connErr) || connErr.Attempts != 1 {
-					t.Errorf("error %v, want a *ConnectionError after 1 attempt", err)
-				}
-				if elapsed := time.Since(start); elapsed > 10*time.Second {
-					t.Errorf("the call took %s after the context ended", elapsed)
-				}
-				if requests.Load() != 1 {
-					t.Errorf("requests = %d, want 1", requests.Load())
-				}
+				synctest.Test(t, func(t *testing.T) {
+					var requests atomic.Int32
+					c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						requests.Add(1)
+						tt.handler(w, r)
+					}), func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
+					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+					defer cancel()
+					start := time.Now()
+					_, err := c.APIKeys.Read(ctx, testKeyID)
+					if !errors.Is(err, context.DeadlineExceeded) {
+						t.Errorf("error %v is not context.DeadlineExceeded", err)
+					}
+					var connErr *ConnectionError
+					if !errors.As(err, &connErr) || connErr.Attempts != 1 || connErr.NotSent {
+						t.Errorf("error %v, want a *ConnectionError after 1 attempt, sent", err)
+					}
+					if elapsed := time.Since(start); elapsed != 10*time.Second {
+						t.Errorf("the call ended %s after it started, want when its context did (10s)", elapsed)
+					}
+					if requests.Load() != 1 {
+						t.Errorf("requests = %d, want 1", requests.Load())
+					}
+				})
 			})
 		}
+
+		t.Run("while waiting for the rate limit, before any attempt, it was not sent", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var requests atomic.Int32
+				c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					requests.Add(1)
+					w.Header().Set("RateLimit-Policy", "1;w=60;rate=1")
+					w.Header().Set("RateLimit-Remaining", "0")
+					writeJSON(w, http.StatusOK, keyJSON)
+				}))
+				if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+					t.Fatalf("first Read: %v", err)
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				_, err := c.APIKeys.Create(ctx, APIKeyCreateOptions{Name: "a"})
+				var connErr *ConnectionError
+				if !errors.As(err, &connErr) || !connErr.NotSent || !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("error %v, want a *ConnectionError, not sent, on the context's deadline", err)
+				}
+				if requests.Load() != 1 {
+					t.Errorf("requests = %d, want 1: the create must not be sent", requests.Load())
+				}
+			})
+		})
 	})
 }
 

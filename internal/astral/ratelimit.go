@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,56 +25,23 @@ const (
 	defaultReportWaitAfter = 5 * time.Second
 )
 
-// RateLimitPolicy is a rate limit as the API announces it: a token bucket
-// of Burst requests, refilled at Rate requests per second.
-type RateLimitPolicy struct {
-	Burst int
-	Rate  float64
-}
+// rateGate is the stage of the request pipeline that paces every call of a
+// Client, whichever goroutine makes it, to the API's rate limit: each
+// attempt waits for its turn (wait) and the gate learns from each outcome
+// (observe). It knows no limit until a response announces one
+// (RateLimit-Policy), or until a 429 without one, from whose Retry-After it
+// takes a cautious pace of its own. It mirrors the API's token bucket as a
+// schedule (the generic cell rate algorithm): tat is when the bucket would
+// be full again, had every request reserved so far been sent; a request
+// may leave once the bucket holds a token, at tat less the burst's length.
+type rateGate struct {
+	// maxWait bounds the time one call waits at the gate, in all.
+	maxWait time.Duration
+	// reportAfter is how long a call waits before the wait is logged at
+	// INFO, once, through logger.
+	reportAfter time.Duration
+	logger      Logger
 
-func (p RateLimitPolicy) String() string {
-	return fmt.Sprintf("%s requests per second in bursts of up to %d", strconv.FormatFloat(p.Rate, 'f', -1, 64), p.Burst)
-}
-
-// parseRateLimitPolicy reads RateLimit-Policy: "<burst>;w=<seconds>;rate=<n>",
-// the rate per w seconds (one when w is absent). Without rate, the burst is
-// the quota of each window. Of a list of policies only the first counts:
-// the API sends one.
-func parseRateLimitPolicy(v string) (RateLimitPolicy, bool) {
-	first, _, _ := strings.Cut(v, ",")
-	params := strings.Split(first, ";")
-	burst, err := strconv.Atoi(strings.TrimSpace(params[0]))
-	if err != nil || burst < 1 {
-		return RateLimitPolicy{}, false
-	}
-	window, rate := 1.0, 0.0
-	for _, p := range params[1:] {
-		name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
-		f, err := strconv.ParseFloat(strings.Trim(value, `"`), 64)
-		if err != nil || !(f > 0) || f > 1e9 {
-			return RateLimitPolicy{}, false
-		}
-		switch strings.ToLower(name) {
-		case "w":
-			window = f
-		case "rate":
-			rate = f
-		}
-	}
-	if rate == 0 {
-		rate = float64(burst)
-	}
-	return RateLimitPolicy{Burst: burst, Rate: rate / window}, true
-}
-
-// rateLimiter paces every call of a Client to the API's rate limit. It knows
-// no limit until a response announces one (RateLimit-Policy), or until a 429
-// without one, from whose Retry-After it takes a cautious pace of its own.
-// It mirrors the API's token bucket as a schedule (the generic cell rate
-// algorithm): tat is when the bucket would be full again, had every
-// request reserved so far been sent; a request may leave once the bucket
-// holds a token, at tat less the burst's length.
-type rateLimiter struct {
 	mu     sync.Mutex
 	policy RateLimitPolicy
 	// known says a policy is in force; derived, that it came from a 429
@@ -90,222 +56,242 @@ type rateLimiter struct {
 	epoch uint64
 	// inFlight counts the requests sent and not yet answered.
 	inFlight int
-	// heard says the API has answered once; until then probing says that
-	// one request is on its way alone (see awaitFirstAnswer).
-	heard, probing bool
+	// heard says the API has answered once. Until then one request goes
+	// alone, and probe is closed when it is answered (see firstAnswer).
+	heard bool
+	probe chan struct{}
 }
 
-// probePoll is how often a request held back for the API's first answer
-// looks again.
-const probePoll = 20 * time.Millisecond
-
-// awaitFirstAnswer reports whether a request must wait for the API's first
-// answer. Until the API has answered once, its limit is unknown: a client
-// whose first calls leave at once (a destroy's revokes, -parallelism at a
-// time) would spend the bucket before any answer announced it. So one
-// request goes alone, and the others follow the pace its answer sets.
-func (l *rateLimiter) awaitFirstAnswer() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.heard {
-		return false
+// wait holds an attempt of st until the rate limit lets it leave, and
+// counts it as sent. It returns a *RateLimitError, before sending, when the
+// wait would take the call's waiting past maxWait, and ctx's error when
+// ctx ends first.
+func (g *rateGate) wait(ctx context.Context, st *call) error {
+	for {
+		answered, alone := g.firstAnswer()
+		if alone {
+			return nil
+		}
+		if answered == nil {
+			break
+		}
+		if err := g.sleep(ctx, st, answered); err != nil {
+			return err
+		}
 	}
-	if !l.probing {
-		l.probing = true
-		return false
+	for {
+		wait, epoch, ok := g.reserve(time.Now(), g.maxWait-st.rateWaited)
+		if !ok {
+			return g.rateLimitError(st, wait)
+		}
+		if wait <= 0 {
+			g.sending()
+			return nil
+		}
+		g.report(ctx, st, wait)
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		st.rateWaited += wait
+		if g.currentEpoch() == epoch {
+			g.sending()
+			return nil
+		}
 	}
-	return true
 }
 
-// interval is the time between two requests at the pace the limiter keeps.
+// firstAnswer says whether a request must wait for the API's first answer,
+// and returns the channel closed by it. Until the API has answered once,
+// its limit is unknown: a client whose first calls leave at once (a
+// destroy's revokes, -parallelism at a time) would spend the bucket before
+// any answer announced it. So one request goes alone (alone is then true,
+// and the request counted as sent), and the others follow the pace its
+// answer sets.
+func (g *rateGate) firstAnswer() (answered <-chan struct{}, alone bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.heard:
+		return nil, false
+	case g.probe == nil:
+		g.probe = make(chan struct{})
+		g.inFlight++
+		return nil, true
+	}
+	return g.probe, false
+}
+
+// sleep waits for the request that went alone to be answered, within what
+// is left of the call's bound.
+func (g *rateGate) sleep(ctx context.Context, st *call, answered <-chan struct{}) error {
+	left := g.maxWait - st.rateWaited
+	if left <= 0 {
+		return g.rateLimitError(st, 0)
+	}
+	start := time.Now()
+	timer := time.NewTimer(left)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		st.rateWaited += time.Since(start)
+		return g.rateLimitError(st, 0)
+	case <-answered:
+		st.rateWaited += time.Since(start)
+		return nil
+	}
+}
+
+// report logs, once per call, a wait for the rate limit that takes the
+// call's waiting past reportAfter.
+func (g *rateGate) report(ctx context.Context, st *call, wait time.Duration) {
+	if st.reportedWait || st.rateWaited+wait <= g.reportAfter || g.logger == nil {
+		return
+	}
+	st.reportedWait = true
+	kv := []any{"method", st.method, "url", st.url, "wait", wait.Round(time.Millisecond).String(),
+		"waited", st.rateWaited.Round(time.Millisecond).String(), "max_wait", g.maxWait.String()}
+	if p, known := g.current(); known {
+		kv = append(kv, "policy", p.String())
+	}
+	g.logger.InfoContext(ctx, "astral: waiting for the API's rate limit", kv...)
+}
+
+// interval is the time between two requests at the pace the gate keeps.
 // A pace taken from a 429 is cautious already.
-func (l *rateLimiter) interval() time.Duration {
-	if l.derived {
-		return time.Duration(float64(time.Second) / l.policy.Rate)
+func (g *rateGate) interval() time.Duration {
+	if g.derived {
+		return time.Duration(float64(time.Second) / g.policy.Rate)
 	}
-	return time.Duration(float64(time.Second) / (l.policy.Rate * paceFactor))
+	return time.Duration(float64(time.Second) / (g.policy.Rate * paceFactor))
 }
 
 // reserve returns how long a request at now must wait to leave, and
 // reserves that time for it, unless the wait exceeds budget (then ok is
-// false and nothing is reserved). epoch is the limiter's epoch at the
+// false and nothing is reserved). epoch is the gate's epoch at the
 // reservation.
-func (l *rateLimiter) reserve(now time.Time, budget time.Duration) (wait time.Duration, epoch uint64, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (g *rateGate) reserve(now time.Time, budget time.Duration) (wait time.Duration, epoch uint64, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	at := now
-	if l.pausedUntil.After(at) {
-		at = l.pausedUntil
+	if g.pausedUntil.After(at) {
+		at = g.pausedUntil
 	}
 	var tat time.Time
-	if l.known {
-		interval := l.interval()
-		tat = l.tat
+	if g.known {
+		interval := g.interval()
+		tat = g.tat
 		if tat.Before(at) {
 			tat = at
 		}
-		if allowed := tat.Add(-time.Duration(l.policy.Burst-1) * interval); allowed.After(at) {
+		if allowed := tat.Add(-time.Duration(g.policy.Burst-1) * interval); allowed.After(at) {
 			at = allowed
 		}
 		tat = tat.Add(interval)
 	}
 	wait = at.Sub(now)
 	if wait > budget {
-		return wait, l.epoch, false
+		return wait, g.epoch, false
 	}
-	if l.known {
-		l.tat = tat
+	if g.known {
+		g.tat = tat
 	}
-	return wait, l.epoch, true
+	return wait, g.epoch, true
 }
 
-// sending counts a request that leaves now; answered (through observe)
-// counts it back.
-func (l *rateLimiter) sending() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.inFlight++
+// sending counts a request that leaves now; observe counts it back.
+func (g *rateGate) sending() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight++
 }
 
-func (l *rateLimiter) currentEpoch() uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.epoch
+func (g *rateGate) currentEpoch() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.epoch
 }
 
-// answered counts back a request that got no response: another request
+// observe learns from the outcome of an attempt: from a response, the
+// policy and the requests left (RateLimit-Policy and RateLimit-Remaining),
+// and from a 429 the pause that Retry-After asks for, pause being that
+// wait as the client honours it (see verdict.pause), or zero when none was
+// given. An attempt that got no response only counts back: another request
 // may then go alone to hear the API first.
-func (l *rateLimiter) answered() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.inFlight = max(0, l.inFlight-1)
-	l.probing = false
-}
-
-// observe learns from a response received at now: the policy and the
-// requests left (RateLimit-Policy and RateLimit-Remaining), and from a 429
-// the pause that Retry-After asks for, pause being that wait as the client
-// will honour it (see Client.retryAfter), or zero when none was given.
-func (l *rateLimiter) observe(h http.Header, status int, now time.Time, pause time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.inFlight = max(0, l.inFlight-1)
-	l.heard, l.probing = true, false
-	// remaining is the API's count of the requests left, or -1 without one.
-	remaining := -1
-	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("RateLimit-Remaining"))); err == nil && n >= 0 {
-		remaining = n
+func (g *rateGate) observe(o *outcome, pause time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight = max(0, g.inFlight-1)
+	if g.probe != nil {
+		close(g.probe)
+		g.probe = nil
 	}
-	if status == http.StatusTooManyRequests {
+	if o.resp == nil {
+		return
+	}
+	g.heard = true
+	remaining := o.limits.remaining
+	if o.status == http.StatusTooManyRequests {
 		remaining = 0
 	}
-	policy, hasPolicy := parseRateLimitPolicy(h.Get("RateLimit-Policy"))
+	policy, hasPolicy := o.limits.policy, o.limits.hasPolicy
 	switch {
-	case hasPolicy && (!l.known || l.derived || l.policy != policy):
+	case hasPolicy && (!g.known || g.derived || g.policy != policy):
 		// A new policy: the schedule starts from what the API says is
 		// left, less the requests on their way that no schedule held, as
 		// they may reach the API after this answer's count.
-		l.policy, l.known, l.derived = policy, true, false
+		g.policy, g.known, g.derived = policy, true, false
 		left := policy.Burst
 		if remaining >= 0 {
 			left = min(remaining, policy.Burst)
 		}
-		l.tat = now.Add(time.Duration(policy.Burst-left+l.inFlight) * l.interval())
+		g.tat = o.at.Add(time.Duration(policy.Burst-left+g.inFlight) * g.interval())
 	case hasPolicy && remaining >= 0:
 		// The API's count leaves out the requests on their way to it,
 		// which tat already holds: only a lower count (another client
 		// spending from the same key) moves the schedule.
-		if empty := now.Add(time.Duration(policy.Burst-min(remaining, policy.Burst)) * l.interval()); empty.After(l.tat) {
-			l.tat = empty
+		if empty := o.at.Add(time.Duration(policy.Burst-min(remaining, policy.Burst)) * g.interval()); empty.After(g.tat) {
+			g.tat = empty
 		}
 	case hasPolicy:
-	case status >= 200 && status <= 299 && l.known && !l.derived:
+	case o.status >= 200 && o.status <= 299 && g.known && !g.derived:
 		// The API announces its limit on every answer to a limited key;
 		// a success without it means the limit is gone.
-		l.known = false
-	case status == http.StatusTooManyRequests && !l.known && pause > 0:
+		g.known = false
+	case o.status == http.StatusTooManyRequests && !g.known && pause > 0:
 		// No policy to follow: one request per pause is slow, but the API
 		// has just said that the last one came too soon.
-		l.policy = RateLimitPolicy{Burst: 1, Rate: float64(time.Second) / float64(pause)}
-		l.known, l.derived = true, true
+		g.policy = RateLimitPolicy{Burst: 1, Rate: float64(time.Second) / float64(pause)}
+		g.known, g.derived = true, true
 	}
-	if status == http.StatusTooManyRequests && pause > 0 {
-		if until := now.Add(pause); until.After(l.pausedUntil) {
-			l.pausedUntil = until
+	if o.status == http.StatusTooManyRequests && pause > 0 {
+		if until := o.at.Add(pause); until.After(g.pausedUntil) {
+			g.pausedUntil = until
 		}
 		// Every waiting request reserves its time again after the pause,
 		// so the times reserved before it no longer count; the API's
 		// bucket is empty.
-		if l.known {
-			l.tat = now.Add(time.Duration(l.policy.Burst) * l.interval())
+		if g.known {
+			g.tat = o.at.Add(time.Duration(g.policy.Burst) * g.interval())
 		}
-		l.epoch++
+		g.epoch++
 	}
 }
 
 // current is the policy that the API announced, and false when none is in
-// force or the pace is the limiter's own.
-func (l *rateLimiter) current() (RateLimitPolicy, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.policy, l.known && !l.derived
+// force or the pace is the gate's own.
+func (g *rateGate) current() (RateLimitPolicy, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.policy, g.known && !g.derived
 }
 
-// waitForRateLimit holds an attempt of st until the rate limit lets it
-// leave, or returns a *RateLimitError when that would take the call's
-// waiting past the client's bound. It returns early, with no error, when
-// ctx ends: the attempt then fails on ctx, as any other would.
-func (c *Client) waitForRateLimit(ctx context.Context, st *call) error {
-	for c.limiter.awaitFirstAnswer() {
-		if st.rateWaited >= c.maxRateLimitWait {
-			return c.rateLimitError(st, probePoll)
-		}
-		select {
-		case <-ctx.Done():
-			c.limiter.sending()
-			return nil
-		case <-time.After(probePoll):
-		}
-		st.rateWaited += probePoll
-	}
-	for {
-		wait, epoch, ok := c.limiter.reserve(time.Now(), c.maxRateLimitWait-st.rateWaited)
-		if !ok {
-			return c.rateLimitError(st, wait)
-		}
-		if wait <= 0 {
-			c.limiter.sending()
-			return nil
-		}
-		if !st.reportedWait && st.rateWaited+wait > c.reportWaitAfter && c.logger != nil {
-			st.reportedWait = true
-			kv := []any{"method", st.method, "url", st.url, "wait", wait.Round(time.Millisecond).String(),
-				"waited", st.rateWaited.Round(time.Millisecond).String(), "max_wait", c.maxRateLimitWait.String()}
-			if p, known := c.limiter.current(); known {
-				kv = append(kv, "policy", p.String())
-			}
-			c.logger.InfoContext(ctx, "astral: waiting for the API's rate limit", kv...)
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			// The attempt fails on ctx and is answered like any other.
-			timer.Stop()
-			c.limiter.sending()
-			return nil
-		case <-timer.C:
-		}
-		st.rateWaited += wait
-		if c.limiter.currentEpoch() == epoch {
-			c.limiter.sending()
-			return nil
-		}
-	}
-}
-
-func (c *Client) rateLimitError(st *call, next time.Duration) *RateLimitError {
-	e := &RateLimitError{Method: st.method, URL: st.url, Waited: st.rateWaited, MaxWait: c.maxRateLimitWait, Next: next, Last: st.last429}
-	if p, known := c.limiter.current(); known {
+// rateLimitError is the error of a call that next would have to wait,
+// beyond the bound, or zero when the wait is for the API's first answer.
+func (g *rateGate) rateLimitError(st *call, next time.Duration) *RateLimitError {
+	e := &RateLimitError{Method: st.method, URL: st.url, Waited: st.rateWaited, MaxWait: g.maxWait, Next: next, Last: st.last429}
+	if p, known := g.current(); known {
 		e.Policy = &p
 	}
 	return e
@@ -321,7 +307,8 @@ type RateLimitError struct {
 	// when no answer has announced one.
 	Policy *RateLimitPolicy
 	// Waited is how long the call had waited for the rate limit; Next, how
-	// much longer its next attempt would have had to wait.
+	// much longer its next attempt would have had to wait, or zero when it
+	// was waiting for the API's first answer, which tells the limit.
 	Waited, Next time.Duration
 	MaxWait      time.Duration
 	// Last is the API's last 429 of this call, or nil when the call was
@@ -331,8 +318,12 @@ type RateLimitError struct {
 
 func (e *RateLimitError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: rate limited: the call waited %s for the API's rate limit and its next attempt would wait %s more, beyond the limit of %s",
-		e.Method, e.URL, e.Waited.Round(time.Millisecond), e.Next.Round(time.Millisecond), e.MaxWait)
+	fmt.Fprintf(&b, "%s %s: rate limited: the call waited %s for the API's rate limit", e.Method, e.URL, e.Waited.Round(time.Millisecond))
+	if e.Next > 0 {
+		fmt.Fprintf(&b, " and its next attempt would wait %s more, beyond the limit of %s", e.Next.Round(time.Millisecond), e.MaxWait)
+	} else {
+		fmt.Fprintf(&b, ", the limit of %s", e.MaxWait)
+	}
 	if e.Policy != nil {
 		fmt.Fprintf(&b, "; the API allows %s", e.Policy)
 	}

@@ -10,41 +10,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 // InfoContext completes recordingLogger (client_test.go) as a Logger.
 func (l *recordingLogger) InfoContext(_ context.Context, msg string, kv ...any) {
 	l.record("INFO", msg, kv...)
-}
-
-func TestParseRateLimitPolicy(t *testing.T) {
-	tests := []struct {
-		value  string
-		want   RateLimitPolicy
-		wantOK bool
-	}{
-		{"8;w=1;rate=8", RateLimitPolicy{8, 8}, true},
-		{"1;w=1;rate=0.25", RateLimitPolicy{1, 0.25}, true},
-		{"2;rate=2", RateLimitPolicy{2, 2}, true},
-		{"10;w=2;rate=5", RateLimitPolicy{10, 2.5}, true},
-		{"60;w=60", RateLimitPolicy{60, 1}, true},
-		{` 5 ; w="1" ; rate=5 , 100;w=60`, RateLimitPolicy{5, 5}, true},
-		{"", RateLimitPolicy{}, false},
-		{"many", RateLimitPolicy{}, false},
-		{"0;w=1;rate=1", RateLimitPolicy{}, false},
-		{"-3;w=1;rate=1", RateLimitPolicy{}, false},
-		{"5;w=0;rate=5", RateLimitPolicy{}, false},
-		{"5;w=1;rate=-5", RateLimitPolicy{}, false},
-		{"5;w=1;rate=NaN", RateLimitPolicy{}, false},
-		{"5;w=1;rate=fast", RateLimitPolicy{}, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseRateLimitPolicy(tt.value)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("parseRateLimitPolicy(%q) = %+v, %v; want %+v, %v", tt.value, got, ok, tt.want, tt.wantOK)
-		}
-	}
 }
 
 func limitHeaders(policy, remaining string) http.Header {
@@ -58,12 +30,18 @@ func limitHeaders(policy, remaining string) http.Header {
 	return h
 }
 
-// TestRateLimiter drives the limiter on a fake clock: each case shows it
-// answers, then asks for waits of five requests made at the same instant.
-func TestRateLimiter(t *testing.T) {
+// answerAt is the outcome of an attempt answered at t with status and h.
+func answerAt(t time.Time, status int, h http.Header) *outcome {
+	return &outcome{resp: &http.Response{StatusCode: status, Header: h}, status: status, limits: parseRateHeaders(h, t), at: t}
+}
+
+// TestRateGate drives the gate's schedule on a fixed time: each case shows
+// it answers, then asks for waits of five requests made at the same
+// instant.
+func TestRateGate(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	// At 2 requests per second, paced at paceFactor.
-	iv := (&rateLimiter{policy: RateLimitPolicy{Burst: 2, Rate: 2}}).interval()
+	iv := (&rateGate{policy: RateLimitPolicy{Burst: 2, Rate: 2}}).interval()
 	type answer struct {
 		header http.Header
 		status int
@@ -157,9 +135,9 @@ func TestRateLimiter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var l rateLimiter
+			var l rateGate
 			for _, a := range tt.answers {
-				l.observe(a.header, a.status, t0, a.pause)
+				l.observe(answerAt(t0, a.status, a.header), a.pause)
 			}
 			var waits []time.Duration
 			for range tt.wantWaits {
@@ -179,8 +157,8 @@ func TestRateLimiter(t *testing.T) {
 	}
 
 	t.Run("a wait beyond the budget reserves nothing", func(t *testing.T) {
-		var l rateLimiter
-		l.observe(limitHeaders("1;w=1;rate=2", "0"), 200, t0, 0)
+		var l rateGate
+		l.observe(answerAt(t0, 200, limitHeaders("1;w=1;rate=2", "0")), 0)
 		if w, _, ok := l.reserve(t0, iv/2); ok {
 			t.Fatalf("reserve accepted a wait of %s within %s", w, iv/2)
 		}
@@ -190,17 +168,17 @@ func TestRateLimiter(t *testing.T) {
 	})
 
 	t.Run("time refills the bucket", func(t *testing.T) {
-		var l rateLimiter
-		l.observe(limitHeaders("2;w=1;rate=2", "0"), 200, t0, 0)
+		var l rateGate
+		l.observe(answerAt(t0, 200, limitHeaders("2;w=1;rate=2", "0")), 0)
 		if w, _, _ := l.reserve(t0.Add(time.Minute), time.Hour); w != 0 {
 			t.Errorf("a minute later the wait is %s, want none", w)
 		}
 	})
 
 	t.Run("a pause changes the epoch, so waiting requests reserve again", func(t *testing.T) {
-		var l rateLimiter
+		var l rateGate
 		_, before, _ := l.reserve(t0, time.Hour)
-		l.observe(http.Header{}, 429, t0, time.Second)
+		l.observe(answerAt(t0, 429, http.Header{}), time.Second)
 		if _, after, _ := l.reserve(t0, time.Hour); after == before {
 			t.Errorf("epoch %d did not change with the pause", after)
 		}
@@ -236,80 +214,98 @@ func write429(w http.ResponseWriter, policy string) {
 	writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many requests for this API key")
 }
 
+// TestRateLimitedCalls runs each case in a synctest bubble: the waits are
+// the bubble's, so they take no wall time and are exact, and the
+// arrivals' times can be compared without slack.
 func TestRateLimitedCalls(t *testing.T) {
-	t.Run("the limiter paces concurrent callers to the policy", func(t *testing.T) {
-		const callers = 6
-		srv := &rateLimitServer{}
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			srv.arrived()
-			w.Header().Set("RateLimit-Policy", "1;w=1;rate=20")
-			w.Header().Set("RateLimit-Remaining", "0")
-			writeJSON(w, http.StatusOK, keyJSON)
-		}))
-		ctx := context.Background()
-		if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
-			t.Fatalf("Read: %v", err)
-		}
-		var wg sync.WaitGroup
-		for range callers {
-			wg.Go(func() {
-				if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
-					t.Errorf("Read: %v", err)
+	t.Run("the gate paces concurrent callers to the policy", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			const callers = 6
+			srv := &rateLimitServer{}
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				srv.arrived()
+				w.Header().Set("RateLimit-Policy", "1;w=1;rate=20")
+				w.Header().Set("RateLimit-Remaining", "0")
+				writeJSON(w, http.StatusOK, keyJSON)
+			}))
+			ctx := t.Context()
+			if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			var wg sync.WaitGroup
+			for range callers {
+				wg.Go(func() {
+					if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+						t.Errorf("Read: %v", err)
+					}
+				})
+			}
+			wg.Wait()
+			times := srv.times()
+			if len(times) != callers+1 {
+				t.Fatalf("%d requests, want %d", len(times), callers+1)
+			}
+			// One interval each after the first request, and no more: the
+			// bubble's clock runs neither late nor early.
+			interval := (&rateGate{policy: RateLimitPolicy{Burst: 1, Rate: 20}}).interval()
+			if span := times[len(times)-1].Sub(times[0]); span != callers*interval {
+				t.Errorf("%d callers took %s after the first request, want %s at 20 per second", callers, span, callers*interval)
+			}
+			for i := 1; i < len(times); i++ {
+				if gap := times[i].Sub(times[i-1]); gap != interval {
+					t.Errorf("request %d came %s after the one before, want %s", i+1, gap, interval)
 				}
-			})
-		}
-		wg.Wait()
-		times := srv.times()
-		if len(times) != callers+1 {
-			t.Fatalf("%d requests, want %d", len(times), callers+1)
-		}
-		// Waits can run long on a busy machine, never short: the callers
-		// took at least one interval each after the first request.
-		interval := (&rateLimiter{policy: RateLimitPolicy{Burst: 1, Rate: 20}}).interval()
-		if span := times[len(times)-1].Sub(times[0]); span < callers*interval-10*time.Millisecond {
-			t.Errorf("%d callers took %s after the first request, want at least %s at 20 per second", callers, span, callers*interval)
-		}
+			}
+		})
 	})
 
 	t.Run("a 429 pauses every caller until its Retry-After", func(t *testing.T) {
-		const pause = 300 * time.Millisecond
-		srv := &rateLimitServer{}
-		refused := make(chan time.Time, 1)
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if n, at := srv.arrived(); n == 1 {
-				write429(w, "")
-				refused <- at
-				return
-			}
-			writeJSON(w, http.StatusOK, keyJSON)
-		}), func(cfg *Config) { cfg.RetryWaitMax = pause }) // caps the Retry-After of 1 s
-		ctx := context.Background()
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
-				t.Errorf("Read: %v", err)
-			}
-		})
-		at := <-refused
-		// Let the client take the 429 in before the others call.
-		time.Sleep(50 * time.Millisecond)
-		for range 4 {
+		synctest.Test(t, func(t *testing.T) {
+			const pause = time.Second // the Retry-After of write429
+			srv := &rateLimitServer{}
+			refused := make(chan time.Time, 1)
+			// The client's own waits, as the provider uses them.
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if n, at := srv.arrived(); n == 1 {
+					write429(w, "")
+					refused <- at
+					return
+				}
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0 })
+			ctx := t.Context()
+			var wg sync.WaitGroup
 			wg.Go(func() {
 				if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
 					t.Errorf("Read: %v", err)
 				}
 			})
-		}
-		wg.Wait()
-		times := srv.times()
-		if len(times) != 6 {
-			t.Fatalf("%d requests, want 6: one refused, its retry and four others", len(times))
-		}
-		for i, arrived := range times[1:] {
-			if arrived.Before(at.Add(pause - 10*time.Millisecond)) {
-				t.Errorf("request %d arrived %s after the 429, within its pause of %s", i+2, arrived.Sub(at), pause)
+			at := <-refused
+			// The client takes the 429 in: its call then waits at the gate.
+			synctest.Wait()
+			for range 4 {
+				wg.Go(func() {
+					if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+						t.Errorf("Read: %v", err)
+					}
+				})
 			}
-		}
+			wg.Wait()
+			times := srv.times()
+			if len(times) != 6 {
+				t.Fatalf("%d requests, want 6: one refused, its retry and four others", len(times))
+			}
+			for i, arrived := range times[1:] {
+				if arrived.Before(at.Add(pause)) {
+					t.Errorf("request %d arrived %s after the 429, within its pause of %s", i+2, arrived.Sub(at), pause)
+				}
+			}
+			// A 429 without a policy makes the client pace one request per
+			// pause: the five others leave one pause apart.
+			if last := times[5].Sub(at); last != 5*pause {
+				t.Errorf("the last request arrived %s after the 429, want %s", last, 5*pause)
+			}
+		})
 	})
 
 	t.Run("429s that say how to wait do not consume retries", func(t *testing.T) {
@@ -332,138 +328,154 @@ func TestRateLimitedCalls(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var requests atomic.Int32
-				c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if requests.Add(1) <= 5 {
-						tt.refuse(w)
-						return
+				synctest.Test(t, func(t *testing.T) {
+					var requests atomic.Int32
+					c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if requests.Add(1) <= 5 {
+							tt.refuse(w)
+							return
+						}
+						writeJSON(w, http.StatusOK, keyJSON)
+					}), func(cfg *Config) { cfg.MaxRetries = new(0) })
+					_, err := c.APIKeys.Read(t.Context(), testKeyID)
+					if (err != nil) != tt.wantErr {
+						t.Errorf("Read: error %v, want error %v", err, tt.wantErr)
 					}
-					writeJSON(w, http.StatusOK, keyJSON)
-				}), func(cfg *Config) { cfg.MaxRetries = new(0) })
-				_, err := c.APIKeys.Read(context.Background(), testKeyID)
-				if (err != nil) != tt.wantErr {
-					t.Errorf("Read: error %v, want error %v", err, tt.wantErr)
-				}
-				if got := requests.Load(); got != tt.wantRequests {
-					t.Errorf("%d requests, want %d", got, tt.wantRequests)
-				}
+					if got := requests.Load(); got != tt.wantRequests {
+						t.Errorf("%d requests, want %d", got, tt.wantRequests)
+					}
+				})
 			})
 		}
 	})
 
 	t.Run("429s and 5xx together: only the 5xx count", func(t *testing.T) {
-		var requests atomic.Int32
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch n := requests.Add(1); {
-			case n%2 == 1 && n < 8:
-				write429(w, "")
-			case n < 8:
-				writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "in maintenance")
-			default:
-				writeJSON(w, http.StatusOK, keyJSON)
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch n := requests.Add(1); {
+				case n%2 == 1 && n < 8:
+					write429(w, "")
+				case n < 8:
+					writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "in maintenance")
+				default:
+					writeJSON(w, http.StatusOK, keyJSON)
+				}
+			}), func(cfg *Config) { cfg.MaxRetries = new(2) })
+			_, err := c.APIKeys.Read(t.Context(), testKeyID)
+			if !errors.Is(err, ErrServer) {
+				t.Errorf("error %v, want the third 503 (ErrServer) once two retries are spent", err)
 			}
-		}), func(cfg *Config) { cfg.MaxRetries = new(2) })
-		_, err := c.APIKeys.Read(context.Background(), testKeyID)
-		if !errors.Is(err, ErrServer) {
-			t.Errorf("error %v, want the third 503 (ErrServer) once two retries are spent", err)
-		}
-		if got := requests.Load(); got != 6 {
-			t.Errorf("%d requests, want 6: three 429s and three 503s", got)
-		}
+			if got := requests.Load(); got != 6 {
+				t.Errorf("%d requests, want 6: three 429s and three 503s", got)
+			}
+		})
 	})
 
 	t.Run("the bound on waiting ends the call with the API's 429", func(t *testing.T) {
-		var requests atomic.Int32
-		c, srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			requests.Add(1)
-			write429(w, "1;w=1;rate=0.5")
-		}), func(cfg *Config) {
-			cfg.RetryWaitMax = 20 * time.Millisecond
-			cfg.MaxRateLimitWait = 100 * time.Millisecond
-		})
-		_, err := c.APIKeys.Read(context.Background(), testKeyID)
-		var rateErr *RateLimitError
-		if !errors.As(err, &rateErr) {
-			t.Fatalf("error %v (%T), want a *RateLimitError", err, err)
-		}
-		if !errors.Is(err, ErrRateLimited) {
-			t.Errorf("error %v is not ErrRateLimited", err)
-		}
-		var apiErr *APIError
-		if !errors.As(err, &apiErr) || apiErr.Code != CodeRateLimited || apiErr.RequestID != testReqID {
-			t.Errorf("error %v does not carry the API's 429 and request id", err)
-		}
-		if rateErr.Policy == nil || *rateErr.Policy != (RateLimitPolicy{Burst: 1, Rate: 0.5}) || rateErr.MaxWait != 100*time.Millisecond {
-			t.Errorf("error %+v, want the policy 1 per 2 s and the bound of 100ms", rateErr)
-		}
-		for _, want := range []string{
-			"GET " + srv.URL + "/v1/api-keys/" + testKeyID, "rate limited", "waited", "beyond the limit of 100ms",
-			"the API allows 0.5 requests per second in bursts of up to 1",
-			"429 rate_limited: too many requests for this API key (request " + testReqID + ")",
-		} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q lacks %q", err, want)
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, endpoint := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				write429(w, "1;w=1;rate=0.5")
+			}), func(cfg *Config) {
+				cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0
+				cfg.MaxRateLimitWait = time.Second
+			})
+			start := time.Now()
+			_, err := c.APIKeys.Read(t.Context(), testKeyID)
+			var rateErr *RateLimitError
+			if !errors.As(err, &rateErr) {
+				t.Fatalf("error %v (%T), want a *RateLimitError", err, err)
 			}
-		}
-		if got := requests.Load(); got != 1 {
-			// The 429 empties the bucket: the next request would wait 2 s.
-			t.Errorf("%d requests, want 1", got)
-		}
+			if waited := time.Since(start); waited != 0 {
+				t.Errorf("the call failed after %s, want at once: its next attempt would wait 2 s", waited)
+			}
+			if !errors.Is(err, ErrRateLimited) {
+				t.Errorf("error %v is not ErrRateLimited", err)
+			}
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != CodeRateLimited || apiErr.RequestID != testReqID {
+				t.Errorf("error %v does not carry the API's 429 and request id", err)
+			}
+			if rateErr.Policy == nil || *rateErr.Policy != (RateLimitPolicy{Burst: 1, Rate: 0.5}) || rateErr.MaxWait != time.Second {
+				t.Errorf("error %+v, want the policy 1 per 2 s and the bound of 1s", rateErr)
+			}
+			for _, want := range []string{
+				"GET " + endpoint + "/v1/api-keys/" + testKeyID, "rate limited", "waited", "would wait 2.041s more, beyond the limit of 1s",
+				"the API allows 0.5 requests per second in bursts of up to 1",
+				"429 rate_limited: too many requests for this API key (request " + testReqID + ")",
+			} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if got := requests.Load(); got != 1 {
+				// The 429 empties the bucket: the next request would wait 2 s.
+				t.Errorf("%d requests, want 1", got)
+			}
+		})
 	})
 
 	t.Run("a wait beyond the bound fails before any request", func(t *testing.T) {
-		var requests atomic.Int32
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			requests.Add(1)
-			w.Header().Set("RateLimit-Policy", "1;w=60;rate=1")
-			w.Header().Set("RateLimit-Remaining", "0")
-			writeJSON(w, http.StatusOK, keyJSON)
-		}), func(cfg *Config) { cfg.MaxRateLimitWait = time.Second })
-		ctx := context.Background()
-		if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
-			t.Fatalf("first Read: %v", err)
-		}
-		_, err := c.APIKeys.Read(ctx, testKeyID)
-		var rateErr *RateLimitError
-		if !errors.As(err, &rateErr) || !errors.Is(err, ErrRateLimited) || rateErr.Last != nil || rateErr.Next < 30*time.Second {
-			t.Errorf("error %v, want a *RateLimitError with no answer and about a minute to wait", err)
-		}
-		if got := requests.Load(); got != 1 {
-			t.Errorf("%d requests, want 1: the second call must not be sent", got)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				w.Header().Set("RateLimit-Policy", "1;w=60;rate=1")
+				w.Header().Set("RateLimit-Remaining", "0")
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.MaxRateLimitWait = time.Second })
+			ctx := t.Context()
+			if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+				t.Fatalf("first Read: %v", err)
+			}
+			_, err := c.APIKeys.Read(ctx, testKeyID)
+			var rateErr *RateLimitError
+			if !errors.As(err, &rateErr) || !errors.Is(err, ErrRateLimited) || rateErr.Last != nil || rateErr.Next < 30*time.Second {
+				t.Errorf("error %v, want a *RateLimitError with no answer and about a minute to wait", err)
+			}
+			if got := requests.Load(); got != 1 {
+				t.Errorf("%d requests, want 1: the second call must not be sent", got)
+			}
+		})
 	})
 
 	t.Run("a long wait is logged once per call", func(t *testing.T) {
-		logger := &recordingLogger{}
-		var requests atomic.Int32
-		c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if requests.Add(1) <= 3 {
-				write429(w, "1;w=1;rate=20")
-				return
+		synctest.Test(t, func(t *testing.T) {
+			logger := &recordingLogger{}
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if requests.Add(1) <= 3 {
+					write429(w, "1;w=1;rate=20")
+					return
+				}
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) {
+				cfg.Logger = logger
+				cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0
+			})
+			// Three pauses of a second: the third takes the call past the
+			// client's 5 s, the first two past 1 s.
+			c.gate.reportAfter = time.Second
+			if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+				t.Fatalf("Read: %v", err)
 			}
-			writeJSON(w, http.StatusOK, keyJSON)
-		}), func(cfg *Config) {
-			cfg.Logger = logger
-			cfg.RetryWaitMin, cfg.RetryWaitMax = 30*time.Millisecond, 30*time.Millisecond
+			var infos []string
+			for _, e := range logger.entries {
+				if strings.HasPrefix(e, "INFO ") {
+					infos = append(infos, e)
+				}
+			}
+			if len(infos) != 1 {
+				t.Fatalf("%d INFO entries, want 1 for the call: %q", len(infos), logger.entries)
+			}
+			for _, want := range []string{"waiting for the API's rate limit", "method=GET", "wait=1s", "waited=1s", "max_wait=5m0s", "policy=20 requests per second in bursts of up to 1"} {
+				if !strings.Contains(infos[0], want) {
+					t.Errorf("INFO entry %q lacks %q", infos[0], want)
+				}
+			}
 		})
-		c.reportWaitAfter = 20 * time.Millisecond
-		if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
-			t.Fatalf("Read: %v", err)
-		}
-		var infos []string
-		for _, e := range logger.entries {
-			if strings.HasPrefix(e, "INFO ") {
-				infos = append(infos, e)
-			}
-		}
-		if len(infos) != 1 {
-			t.Fatalf("%d INFO entries, want 1 for the call: %q", len(infos), logger.entries)
-		}
-		for _, want := range []string{"waiting for the API's rate limit", "method=GET", "wait=", "waited=", "max_wait=5m0s", "policy=20 requests per second in bursts of up to 1"} {
-			if !strings.Contains(infos[0], want) {
-				t.Errorf("INFO entry %q lacks %q", infos[0], want)
-			}
-		}
 	})
 
 	t.Run("MaxRateLimitWait must not be negative", func(t *testing.T) {
@@ -488,43 +500,127 @@ func ExampleRateLimitError() {
 // start together (a destroy's revokes) do not spend the bucket before an
 // answer announces it.
 func TestFirstAnswerGoesAlone(t *testing.T) {
-	var (
-		mu        sync.Mutex
-		arrivals  []time.Time
-		firstDone time.Time
-	)
-	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		arrivals = append(arrivals, time.Now())
-		first := len(arrivals) == 1
-		mu.Unlock()
-		if first {
-			time.Sleep(200 * time.Millisecond)
-		}
-		writeJSON(w, http.StatusOK, keyJSON)
-		if first {
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			mu        sync.Mutex
+			arrivals  []time.Time
+			firstDone time.Time
+		)
+		c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
-			firstDone = time.Now()
+			arrivals = append(arrivals, time.Now())
+			first := len(arrivals) == 1
 			mu.Unlock()
+			if first {
+				time.Sleep(200 * time.Millisecond)
+			}
+			writeJSON(w, http.StatusOK, keyJSON)
+			if first {
+				mu.Lock()
+				firstDone = time.Now()
+				mu.Unlock()
+			}
+		}))
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+					t.Error(err)
+				}
+			})
 		}
-	}))
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			if _, err := c.APIKeys.Read(context.Background(), testKeyID); err != nil {
-				t.Error(err)
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(arrivals) != 10 {
+			t.Fatalf("%d requests arrived, want 10", len(arrivals))
+		}
+		for i, at := range arrivals[1:] {
+			if at.Before(firstDone) {
+				t.Errorf("request %d arrived %s before the first answer", i+2, firstDone.Sub(at))
+			}
+		}
+	})
+
+	t.Run("when the first request gets no answer, another goes alone", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var (
+				mu       sync.Mutex
+				arrivals []time.Time
+			)
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, time.Now())
+				n := len(arrivals)
+				mu.Unlock()
+				if n == 1 {
+					time.Sleep(100 * time.Millisecond)
+					conn, _, _ := http.NewResponseController(w).Hijack()
+					conn.Close()
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+				writeJSON(w, http.StatusOK, keyJSON)
+			}))
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Go(func() {
+					if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			// The first is dropped after 100 ms; one other goes alone then,
+			// and is answered at 200 ms, when the rest leave together.
+			if len(arrivals) != 4 || arrivals[1].Sub(arrivals[0]) != 100*time.Millisecond || arrivals[2].Sub(arrivals[0]) != 200*time.Millisecond {
+				t.Errorf("arrivals at %v, want one at 0, one at 100ms and two at 200ms", offsets(arrivals))
 			}
 		})
+	})
+
+	t.Run("a call that waits for the first answer past its bound fails before sending", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				time.Sleep(2 * time.Second)
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.MaxRateLimitWait = time.Second })
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			wg.Go(func() {
+				if _, err := c.APIKeys.Read(t.Context(), testKeyID); err != nil {
+					t.Errorf("the first Read: %v", err)
+				}
+			})
+			synctest.Wait()
+			start := time.Now()
+			_, err := c.APIKeys.Read(t.Context(), testKeyID)
+			var rateErr *RateLimitError
+			if !errors.As(err, &rateErr) || rateErr.Waited != time.Second || rateErr.Next != 0 {
+				t.Fatalf("error %v, want a *RateLimitError after 1s of waiting", err)
+			}
+			if want := "rate limited: the call waited 1s for the API's rate limit, the limit of 1s"; !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+			if waited := time.Since(start); waited != time.Second {
+				t.Errorf("the call failed after %s, want 1s", waited)
+			}
+			if n := requests.Load(); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
+	})
+}
+
+// offsets are times as durations since the first.
+func offsets(times []time.Time) []time.Duration {
+	var d []time.Duration
+	for _, at := range times {
+		d = append(d, at.Sub(times[0]))
 	}
-	wg.Wait()
-	mu.Lock()
-	defer mu.Unlock()
-	if len(arrivals) != 10 {
-		t.Fatalf("%d requests arrived, want 10", len(arrivals))
-	}
-	for i, at := range arrivals[1:] {
-		if at.Before(firstDone.Add(-50 * time.Millisecond)) {
-			t.Errorf("request %d arrived %s before the first answer", i+2, firstDone.Sub(at).Round(time.Millisecond))
-		}
-	}
+	return d
 }

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
@@ -41,6 +43,57 @@ func newClient(t testing.TB, env *sandboxtest.Env, secret string, configure ...f
 		t.Fatalf("NewClient: %v", err)
 	}
 	return c
+}
+
+// bubbleEnv is a sandbox started inside a synctest bubble (see
+// startInBubble), and the transport that reaches it.
+type bubbleEnv struct {
+	*sandboxtest.Env
+	http *http.Client
+}
+
+// startInBubble runs a sandbox, as sandboxtest.Start does, inside the
+// synctest bubble of t: the sandbox's clock, rate limit and latency, and
+// the client's waits, are the bubble's fake time, so tests of rate limits
+// and retries take no wall time. Clients reach it in-process
+// (astral.InMemoryHTTPClient): a real connection would keep the bubble
+// from ever being idle. Connections dropped by the sandbox fail as io.EOF.
+func startInBubble(t *testing.T, opts ...func(*sandbox.Options)) *bubbleEnv {
+	t.Helper()
+	var o sandbox.Options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv, err := sandbox.New(o)
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("close sandbox: %v", err)
+		}
+	})
+	org, err := srv.CreateOrganization(t.Context(), "Test Rowing Club", sandbox.PlanCoach)
+	if err != nil {
+		t.Fatalf("create sandbox organization: %v", err)
+	}
+	return &bubbleEnv{
+		Env: &sandboxtest.Env{
+			Server:       srv,
+			URL:          "http://sandbox.test",
+			Org:          org,
+			HeadCoachKey: org.Member(sandbox.RoleHeadCoach).APIKey,
+			CoachKey:     org.Member(sandbox.RoleCoach).APIKey,
+			AthleteKey:   org.Member(sandbox.RoleAthlete).APIKey,
+		},
+		http: astral.InMemoryHTTPClient(srv),
+	}
+}
+
+// client is newClient for a sandbox in a bubble.
+func (e *bubbleEnv) client(t testing.TB, secret string, configure ...func(*astral.Config)) *astral.Client {
+	t.Helper()
+	return newClient(t, e.Env, secret, append([]func(*astral.Config){func(cfg *astral.Config) { cfg.HTTPClient = e.http }}, configure...)...)
 }
 
 // newOrganization creates an organization with its three members and their keys.
@@ -635,129 +688,152 @@ func TestSandboxListing(t *testing.T) {
 }
 
 // TestSandboxRetries injects the server's faults and checks that every
-// call still has exactly one effect.
+// call still has exactly one effect. Each case runs in a synctest bubble
+// (see startInBubble), so the waits for the rate limit and the backoffs,
+// the client's defaults among them, take no wall time.
 func TestSandboxRetries(t *testing.T) {
 	seeded := func(o *sandbox.Options) { o.Seed = 7 }
-	ctx := context.Background()
 
 	for _, status := range []int{429, 500, 502, 503, 504} {
 		t.Run(fmt.Sprintf("when half the requests fail with %d every create succeeds once", status), func(t *testing.T) {
-			env := sandboxtest.Start(t, seeded)
-			client := newClient(t, env, env.HeadCoachKey)
-			before := len(activeKeyIDs(t, env, env.Org.ID))
-			env.Server.SetFaults(sandbox.Faults{ErrorRate: 0.5, ErrorStatus: status})
-			for i := range 20 {
-				create(t, client, astral.APIKeyCreateOptions{Name: fmt.Sprintf("through %d faults, %d", status, i)})
-			}
-			env.Server.ClearFaults()
-			if after := len(activeKeyIDs(t, env, env.Org.ID)); after != before+20 {
-				t.Errorf("active keys went from %d to %d, want 20 more", before, after)
-			}
-			stats := env.Server.Stats()
-			if stats.Responses[fmt.Sprint(status)] == 0 || stats.Responses["201"] != 20 {
-				t.Errorf("responses %v, want some %d and exactly twenty 201", stats.Responses, status)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				env := startInBubble(t, seeded)
+				// The client's own waits: the server's Retry-After of 1 s is honoured.
+				client := env.client(t, env.HeadCoachKey, func(cfg *astral.Config) { cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0 })
+				before := len(activeKeyIDs(t, env.Env, env.Org.ID))
+				env.Server.SetFaults(sandbox.Faults{ErrorRate: 0.5, ErrorStatus: status})
+				for i := range 20 {
+					create(t, client, astral.APIKeyCreateOptions{Name: fmt.Sprintf("through %d faults, %d", status, i)})
+				}
+				env.Server.ClearFaults()
+				if after := len(activeKeyIDs(t, env.Env, env.Org.ID)); after != before+20 {
+					t.Errorf("active keys went from %d to %d, want 20 more", before, after)
+				}
+				stats := env.Server.Stats()
+				if stats.Responses[fmt.Sprint(status)] == 0 || stats.Responses["201"] != 20 {
+					t.Errorf("responses %v, want some %d and exactly twenty 201", stats.Responses, status)
+				}
+			})
 		})
 	}
 
 	t.Run("when connections drop after commit every create results in exactly one key", func(t *testing.T) {
-		env := sandboxtest.Start(t, seeded)
-		client := newClient(t, env, env.HeadCoachKey)
-		before := activeKeyIDs(t, env, env.Org.ID)
-		env.Server.SetFaults(sandbox.Faults{DropAfterCommitRate: 0.5})
-		var keys []*astral.APIKey
-		for i := range 20 {
-			keys = append(keys, create(t, client, astral.APIKeyCreateOptions{Name: fmt.Sprintf("dropped %d", i)}))
-		}
-		env.Server.ClearFaults()
+		synctest.Test(t, func(t *testing.T) {
+			env := startInBubble(t, seeded)
+			ctx := t.Context()
+			client := env.client(t, env.HeadCoachKey)
+			before := activeKeyIDs(t, env.Env, env.Org.ID)
+			env.Server.SetFaults(sandbox.Faults{DropAfterCommitRate: 0.5})
+			var keys []*astral.APIKey
+			for i := range 20 {
+				keys = append(keys, create(t, client, astral.APIKeyCreateOptions{Name: fmt.Sprintf("dropped %d", i)}))
+			}
+			env.Server.ClearFaults()
 
-		after := activeKeyIDs(t, env, env.Org.ID)
-		if len(after) != len(before)+20 {
-			t.Errorf("active keys went from %d to %d, want 20 more", len(before), len(after))
-		}
-		for _, key := range keys {
-			if !slices.Contains(after, key.ID) {
-				t.Errorf("the returned key %s is not active on the server", key.ID)
+			after := activeKeyIDs(t, env.Env, env.Org.ID)
+			if len(after) != len(before)+20 {
+				t.Errorf("active keys went from %d to %d, want 20 more", len(before), len(after))
 			}
-			// A create whose first answer was dropped got the replay: its
-			// secret must be the one the server committed.
-			if _, err := newClient(t, env, key.Secret).APIKeys.Read(ctx, key.ID); err != nil {
-				t.Errorf("the secret of %s does not authenticate: %v", key.ID, err)
+			for _, key := range keys {
+				if !slices.Contains(after, key.ID) {
+					t.Errorf("the returned key %s is not active on the server", key.ID)
+				}
+				// A create whose first answer was dropped got the replay: its
+				// secret must be the one the server committed.
+				if _, err := env.client(t, key.Secret).APIKeys.Read(ctx, key.ID); err != nil {
+					t.Errorf("the secret of %s does not authenticate: %v", key.ID, err)
+				}
 			}
-		}
-		stats := env.Server.Stats()
-		if stats.Responses["dropped"] == 0 || stats.Requests["POST /v1/api-keys"] <= 20 {
-			t.Errorf("stats %+v show no dropped create; the test proves nothing", stats)
-		}
+			stats := env.Server.Stats()
+			if stats.Responses["dropped"] == 0 || stats.Requests["POST /v1/api-keys"] <= 20 {
+				t.Errorf("stats %+v show no dropped create; the test proves nothing", stats)
+			}
+		})
 	})
 
 	t.Run("when connections drop after commit Revoke still answers", func(t *testing.T) {
-		env := sandboxtest.Start(t, seeded)
-		client := newClient(t, env, env.HeadCoachKey)
-		var ids []string
-		for i := range 10 {
-			ids = append(ids, create(t, client, astral.APIKeyCreateOptions{Name: fmt.Sprintf("revoked through drops %d", i)}).ID)
-		}
-		env.Server.SetFaults(sandbox.Faults{DropAfterCommitRate: 0.5})
-		for _, id := range ids {
-			key, err := client.APIKeys.Revoke(ctx, id)
-			if err != nil || key.Status != astral.APIKeyStatusRevoked {
-				t.Errorf("Revoke(%s) = %v, %v; want revoked", id, key, err)
+		synctest.Test(t, func(t *testing.T) {
+			env := startInBubble(t, seeded)
+			ctx := t.Context()
+			client := env.client(t, env.HeadCoachKey)
+			var ids []string
+			for i := range 10 {
+				ids = append(ids, create(t, client, astral.APIKeyCreateOptions{Name: fmt.Sprintf("revoked through drops %d", i)}).ID)
 			}
-		}
-		if env.Server.Stats().Responses["dropped"] == 0 {
-			t.Error("no revoke was dropped; the test proves nothing")
-		}
+			env.Server.SetFaults(sandbox.Faults{DropAfterCommitRate: 0.5})
+			for _, id := range ids {
+				key, err := client.APIKeys.Revoke(ctx, id)
+				if err != nil || key.Status != astral.APIKeyStatusRevoked {
+					t.Errorf("Revoke(%s) = %v, %v; want revoked", id, key, err)
+				}
+			}
+			if env.Server.Stats().Responses["dropped"] == 0 {
+				t.Error("no revoke was dropped; the test proves nothing")
+			}
+		})
 	})
 
 	t.Run("under the server's rate limit it waits and succeeds", func(t *testing.T) {
-		env := sandboxtest.Start(t, seeded)
-		client := newClient(t, env, env.HeadCoachKey, func(cfg *astral.Config) {
-			cfg.MaxRetries = new(50)
-			cfg.RetryWaitMax = 20 * time.Millisecond // caps the server's Retry-After: 1
-		})
-		env.Server.SetFaults(sandbox.Faults{RateLimitPerSecond: 100})
-		for range 250 {
-			if _, err := client.APIKeys.List(ctx, &astral.APIKeyListOptions{Limit: 1}); err != nil {
-				t.Fatalf("List: %v", err)
+		synctest.Test(t, func(t *testing.T) {
+			env := startInBubble(t, seeded)
+			// The client's own waits: the server's Retry-After of 1 s is honoured.
+			client := env.client(t, env.HeadCoachKey, func(cfg *astral.Config) {
+				cfg.MaxRetries = new(50)
+				cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0
+			})
+			env.Server.SetFaults(sandbox.Faults{RateLimitPerSecond: 100})
+			start := time.Now()
+			for range 250 {
+				if _, err := client.APIKeys.List(t.Context(), &astral.APIKeyListOptions{Limit: 1}); err != nil {
+					t.Fatalf("List: %v", err)
+				}
 			}
-		}
-		// The client paces itself to the policy the answers announce.
-		stats := env.Server.Stats()
-		if stats.Responses["429"] > 5 || stats.Responses["200"] != 250 {
-			t.Errorf("responses %v, want at most five 429 and exactly 250 200", stats.Responses)
-		}
+			// The client paces itself to the policy the answers announce.
+			stats := env.Server.Stats()
+			if stats.Responses["429"] > 5 || stats.Responses["200"] != 250 {
+				t.Errorf("responses %v, want at most five 429 and exactly 250 200", stats.Responses)
+			}
+			// The burst of 100 goes at once, the rest at the pace (2 % under
+			// the limit); a 429 would have cost a second.
+			if took, floor := time.Since(start), 150*time.Second/100; took < floor || took > floor*21/20 {
+				t.Errorf("250 calls took %s, want the %s that the limit allows, within 5 %%", took, floor)
+			}
+		})
 	})
 
 	t.Run("when retries run out the server's error survives", func(t *testing.T) {
-		env := sandboxtest.Start(t, seeded)
-		client := newClient(t, env, env.HeadCoachKey, func(cfg *astral.Config) { cfg.MaxRetries = new(2) })
-		env.Server.SetFaults(sandbox.Faults{ErrorRate: 1, ErrorStatus: 503})
-		env.Server.ResetStats()
-		_, err := client.APIKeys.ListAll(ctx)
-		var apiErr *astral.APIError
-		if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Code != "unavailable" || !requestIDPattern.MatchString(apiErr.RequestID) {
-			t.Fatalf("error %v, want the server's 503 unavailable with its request id", err)
-		}
-		if !errors.Is(err, astral.ErrServer) {
-			t.Errorf("error %v is not ErrServer", err)
-		}
-		if n := requests(env); n != 3 {
-			t.Errorf("the server saw %d requests, want 3", n)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			env := startInBubble(t, seeded)
+			client := env.client(t, env.HeadCoachKey, func(cfg *astral.Config) { cfg.MaxRetries = new(2) })
+			env.Server.SetFaults(sandbox.Faults{ErrorRate: 1, ErrorStatus: 503})
+			env.Server.ResetStats()
+			_, err := client.APIKeys.ListAll(t.Context())
+			var apiErr *astral.APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Code != "unavailable" || !requestIDPattern.MatchString(apiErr.RequestID) {
+				t.Fatalf("error %v, want the server's 503 unavailable with its request id", err)
+			}
+			if !errors.Is(err, astral.ErrServer) {
+				t.Errorf("error %v is not ErrServer", err)
+			}
+			if n := requests(env.Env); n != 3 {
+				t.Errorf("the server saw %d requests, want 3", n)
+			}
+		})
 	})
 
 	t.Run("a 400 is not retried", func(t *testing.T) {
-		env := sandboxtest.Start(t, seeded)
-		client := newClient(t, env, env.HeadCoachKey)
-		env.Server.ResetStats()
-		_, err := client.APIKeys.Create(ctx, astral.APIKeyCreateOptions{Name: ""})
-		if !errors.Is(err, astral.ErrInvalidRequest) {
-			t.Fatalf("error %v, want ErrInvalidRequest", err)
-		}
-		if n := env.Server.Stats().Requests["POST /v1/api-keys"]; n != 1 {
-			t.Errorf("the server saw %d creates, want 1", n)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			env := startInBubble(t, seeded)
+			client := env.client(t, env.HeadCoachKey)
+			env.Server.ResetStats()
+			_, err := client.APIKeys.Create(t.Context(), astral.APIKeyCreateOptions{Name: ""})
+			if !errors.Is(err, astral.ErrInvalidRequest) {
+				t.Fatalf("error %v, want ErrInvalidRequest", err)
+			}
+			if n := env.Server.Stats().Requests["POST /v1/api-keys"]; n != 1 {
+				t.Errorf("the server saw %d creates, want 1", n)
+			}
+		})
 	})
 }
 
