@@ -104,7 +104,7 @@ func TestAccFaults(t *testing.T) {
 			refuse: -1,
 			// Nothing is sent: the create first hears the API's clock, and
 			// that request fails.
-			wantError: wrapped(`Could not create the API key.*No response from the Astral API at http://127\.0\.0\.1:\d+\..*GET http://127\.0\.0\.1:\d+/v1/me: no response after 2 attempts`),
+			wantError:  wrapped(`Could not create the API key.*No response from the Astral API at http://127\.0\.0\.1:\d+\..*GET http://127\.0\.0\.1:\d+/v1/me: no response after 2 attempts`),
 			maxRetries: 1,
 		},
 		{

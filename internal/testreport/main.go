@@ -117,6 +117,28 @@ func skipReason(lines []string) string {
 	return strings.Join(reason, " ")
 }
 
+// unfinished prints the output of the tests that never reported a result:
+// those a timeout or a crash of the test binary ended, whose last lines say
+// where they were.
+func (r *report) unfinished() {
+	keys := make([]testKey, 0, len(r.output))
+	for key := range r.output {
+		keys = append(keys, key)
+	}
+	slices.SortFunc(keys, func(a, b testKey) int { return strings.Compare(a.pkg+" "+a.test, b.pkg+" "+b.test) })
+	for _, key := range keys {
+		fmt.Fprintf(r.out, "--- UNFINISHED: %s (%s)\n", key.test, key.pkg)
+		for _, l := range r.output[key] {
+			fmt.Fprint(r.out, l)
+		}
+		if strings.HasPrefix(key.test, "TestAcc") && !strings.Contains(key.test, "/") {
+			r.ran++
+			r.failed++
+		}
+		r.anyFail = true
+	}
+}
+
 // summary prints the counts of the acceptance tests under label.
 func (r *report) summary(label string) {
 	skipped := 0
@@ -159,6 +181,7 @@ func run(in io.Reader, out io.Writer, label string) error {
 	if err := sc.Err(); err != nil {
 		return err
 	}
+	r.unfinished()
 	r.summary(label)
 	switch {
 	case r.packages == 0:

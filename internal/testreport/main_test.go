@@ -58,6 +58,17 @@ func TestRun(t *testing.T) {
 			want:    []string{"syntax error"},
 		},
 		{
+			name: "a test that a timeout ended",
+			in: lines(
+				`{"Action":"output","Package":"p","Test":"TestAccA","Output":"=== RUN   TestAccA\n"}`,
+				`{"Action":"output","Package":"p","Test":"TestAccA","Output":"panic: test timed out after 14m0s\n"}`,
+				`{"Action":"output","Package":"p","Output":"FAIL\tp\t840.1s\n"}`,
+				`{"Action":"fail","Package":"p"}`,
+			),
+			wantErr: true,
+			want:    []string{"--- UNFINISHED: TestAccA (p)", "panic: test timed out", "FAIL\tp\t840.1s", "X: 1 acceptance tests ran (0 passed, 1 failed)"},
+		},
+		{
 			name:    "no result",
 			in:      "",
 			wantErr: true,
