@@ -3,12 +3,14 @@ package provider
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
@@ -50,8 +52,63 @@ func TestAccAPIKey_revokedInTheApp(t *testing.T) {
 	))
 }
 
+// The import error's advice, followed: a key made in the app is imported
+// by the ID that its row of the Security page shows and copies.
+func TestAccAPIKey_importByIDFromTheApp(t *testing.T) {
+	skipInCLIMatrix(t)
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
+	}
+	browser := sandboxtest.StartChromium(t)
+	t.Parallel()
+	env := newTestAccEnv(t)
+	const name = testKeyPrefix + "made in the app"
+	made := env.CreateKey(t, name, nil)
+	tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	defer cancel()
+	tab, cancelTimeout := context.WithTimeout(tab, 30*time.Second)
+	defer cancelTimeout()
+	if err := chromedp.Do(tab,
+		chromedp.Navigate(env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID)),
+		chromedp.Click("#sign-in"),
+		chromedp.WaitVisible("#keys"),
+	); err != nil {
+		t.Fatalf("signing in to the Security page: %v", err)
+	}
+	// The row is found by the key's name, as a person would find it.
+	id, err := chromedp.Run(tab, chromedp.Evaluate[string](`[...document.querySelectorAll("#keys tbody tr")]
+		.find((row) => row.querySelector("td.name").textContent === `+strconv.Quote(name)+`)
+		.querySelector("code.key-id").textContent`))
+	if err != nil {
+		t.Fatalf("reading the key's ID in the Security page: %v", err)
+	}
+	if id != made.ID {
+		t.Fatalf("the Security page shows the ID %q, want %s", id, made.ID)
+	}
+	config := env.Config(keyConfig(name, ""))
+	resource.Test(t, env.TestCase(t,
+		resource.TestStep{
+			Config:             config,
+			ResourceName:       testKeyAddr,
+			ImportState:        true,
+			ImportStateId:      id,
+			ImportStatePersist: true,
+		},
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testKeyAddr, at("id"), knownvalue.StringExact(made.ID)),
+			},
+		},
+	))
+}
+
 // revokeInTheApp signs the head coach in to the Security page and revokes
-// the key with id there, as a person would: Revoke, then confirm.
+// the key with id there, as a person would: open the sign-in link, press
+// Sign in, find the key by its ID, press Revoke, then confirm.
 func revokeInTheApp(t *testing.T, env *testAccEnv, browser context.Context, id string) {
 	tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	defer cancel()
@@ -60,6 +117,8 @@ func revokeInTheApp(t *testing.T, env *testAccEnv, browser context.Context, id s
 	row := `tr[data-key-id="` + id + `"]`
 	if err := chromedp.Do(tab,
 		chromedp.Navigate(env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID)),
+		chromedp.Click("#sign-in"),
+		chromedp.WaitVisible(row),
 		chromedp.Click(row+" a.danger"),
 		chromedp.WaitVisible("#confirm-revoke"),
 		chromedp.Click("#confirm-revoke"),

@@ -49,7 +49,10 @@ var appTemplates = template.Must(template.New("").ParseFS(webFS, "web/templates/
 
 func (s *Server) newAppRoutes() []route {
 	return []route{
-		newRoute(signInPrefix+"{token}", map[string]handler{http.MethodGet: s.appSignIn}),
+		newRoute(signInPrefix+"{token}", map[string]handler{
+			http.MethodGet:  s.appSignInPage,
+			http.MethodPost: s.appSignIn,
+		}),
 		newRoute("/app/sign-out", map[string]handler{http.MethodPost: s.appSignOut}),
 		newRoute(securityPath, map[string]handler{
 			http.MethodGet:  s.appSecurity,
@@ -155,7 +158,45 @@ func (u *appUser) formNonce(tokens []string) ([]byte, bool) {
 	return nonce, err == nil && hmac.Equal(sum, formMAC(u.sessionID, nonce))
 }
 
+// appSignInPage shows whom a sign-in link signs in, and a button that signs
+// in (appSignIn). Opening the link spends nothing: a mail scanner or a
+// chat's link preview that fetches it leaves it working for the person it
+// was sent to, who then uses it once.
+func (s *Server) appSignInPage(w http.ResponseWriter, r *http.Request, _ *exchange, token string) {
+	var v struct {
+		Member, Role, Organization string
+		Action                     string
+	}
+	var role Role
+	var expires int64
+	err := s.db.QueryRowContext(r.Context(), `SELECT m.name, m.role, o.name, l.expires_at FROM sign_in_links l
+		JOIN members m ON m.id = l.member_id JOIN organizations o ON o.id = m.org_id WHERE l.token_hash = ?`,
+		hashSecret(token)).Scan(&v.Member, &role, &v.Organization, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || (err == nil && expires <= s.Now().Unix()):
+		s.renderLinkSpent(w)
+		return
+	case err != nil:
+		s.renderFault(w, r, "read sign-in link", err)
+		return
+	}
+	// The token matched a stored link, so it is one the sandbox made.
+	v.Role, v.Action = roleName(role), signInPrefix+token
+	s.render(w, http.StatusOK, "sign-in.html", v)
+}
+
+// appSignIn spends a sign-in link and starts the session, from the link's
+// own page (appSignInPage): the button's post is a navigation within the
+// sandbox, so the cookie it sets comes with the redirect that follows,
+// whatever site the link was opened from.
 func (s *Server) appSignIn(w http.ResponseWriter, r *http.Request, _ *exchange, token string) {
+	if !postedFromApp(r) {
+		// Another site's form could otherwise sign a visitor in to an
+		// account of its choosing. The link is not spent.
+		s.renderMessage(w, http.StatusForbidden, "This sign-in was refused",
+			"A sign-in link signs in from its own page. Open the link again and press Sign in.")
+		return
+	}
 	ctx := r.Context()
 	now := s.Now()
 	var memberID string
@@ -165,8 +206,7 @@ func (s *Server) appSignIn(w http.ResponseWriter, r *http.Request, _ *exchange, 
 	err := s.db.QueryRowContext(ctx, `DELETE FROM sign_in_links WHERE token_hash = ? RETURNING member_id, expires_at`,
 		hashSecret(token)).Scan(&memberID, &expires)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && expires <= now.Unix()) {
-		s.renderMessage(w, http.StatusUnauthorized, "This sign-in link does not work",
-			"A sign-in link works once, for 15 minutes. Ask the sandbox for a new one: POST /_sandbox/members/{id}/sign-in-link with the admin token.")
+		s.renderLinkSpent(w)
 		return
 	}
 	if err != nil {
@@ -181,17 +221,46 @@ func (s *Server) appSignIn(w http.ResponseWriter, r *http.Request, _ *exchange, 
 	}
 	// Secure needs TLS: over plain http, which the sandbox serves on
 	// loopback, a Secure cookie would never come back. Lax, not Strict: a
-	// link opened from another site (a mail, a chat) is a cross-site
-	// navigation, through this redirect too, and a Strict cookie would not
-	// come with it, so the link's one use would land signed out. Every POST
-	// needs the session's CSRF token whatever the cookie, and no GET changes
-	// anything but the one-time show of a new secret, which refuses a
-	// request another site started (see createdKey).
+	// link to a page of the app opened from another site (a mail, a chat)
+	// is a cross-site navigation, which a Strict cookie would not come with,
+	// so a member signed in would land on "Sign in". Every POST needs the
+	// session's CSRF token whatever the cookie, and no GET changes anything
+	// but the one-time show of a new secret, which refuses a request
+	// another site started (see createdKey).
 	http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: Secure whenever served over TLS, see above
 		Name: sessionCookie, Value: id, Path: "/app/", MaxAge: int(sessionTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 	})
 	http.Redirect(w, r, securityPath, http.StatusSeeOther)
+}
+
+// postedFromApp reports whether a form post came from a page of the
+// sandbox. Browsers say where a request started (Sec-Fetch-Site); older
+// ones say only from which origin (Origin), which the app's pages send as
+// "null", since their Referrer-Policy is no-referrer. A client that says
+// neither, such as curl, is no browser another site could drive.
+func postedFromApp(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == "null" {
+		return true
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return origin == scheme+"://"+r.Host
+}
+
+func (s *Server) renderLinkSpent(w http.ResponseWriter) {
+	s.renderMessage(w, http.StatusUnauthorized, "This sign-in link does not work",
+		"A sign-in link works once, for 15 minutes. Ask the sandbox for a new one: POST /_sandbox/members/{id}/sign-in-link with the admin token.")
 }
 
 // signedIn returns the member of the request's session, or answers that

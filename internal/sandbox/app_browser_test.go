@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	browserpkg "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -58,10 +61,22 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 func bodyText(t *testing.T, ctx context.Context) string { return text(t, ctx, "body") }
 
 // openLink signs a member in by following a sign-in link, as from the
-// sandbox's summary, and returns the status of the page it lands on.
+// sandbox's summary, and pressing its page's Sign in button; it returns
+// the status of the page it lands on.
 func openLink(t *testing.T, ctx context.Context, link string) int64 {
 	t.Helper()
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(link))
+	run(t, ctx, chromedp.Navigate(link))
+	return pressSignIn(t, ctx)
+}
+
+// pressSignIn presses the Sign in button of a sign-in link's page and
+// returns the status of the page it lands on.
+func pressSignIn(t *testing.T, ctx context.Context) int64 {
+	t.Helper()
+	if got := text(t, ctx, "h1"); !strings.HasPrefix(got, "Sign in to ") {
+		t.Fatalf("the link's page says %q: %s", got, bodyText(t, ctx))
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click("#sign-in"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +223,12 @@ func TestBrowserViews(t *testing.T) {
 			t.Fatalf("first use: status %d", status)
 		}
 		tab := incognito(t, browser)
-		if status := openLink(t, tab, link); status != http.StatusUnauthorized {
-			t.Errorf("second use: status %d", status)
+		resp, err := chromedp.Run(tab, chromedp.NavigateResponse(link))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != http.StatusUnauthorized {
+			t.Errorf("second use: status %d", resp.Status)
 		}
 		if !strings.Contains(bodyText(t, tab), "This sign-in link does not work") {
 			t.Errorf("second use: %s", bodyText(t, tab))
@@ -329,7 +348,8 @@ func TestBrowserCreateSurvivesResubmit(t *testing.T) {
 }
 
 // TestBrowserSignInFromAnotherSite opens a sign-in link from a page of
-// another site, as from a web mail or a chat: the link's first use lands
+// another site, as from a web mail or a chat, after that site's server
+// fetched it for a preview: the link still works, and its one use lands
 // on the Security page, signed in.
 func TestBrowserSignInFromAnotherSite(t *testing.T) {
 	browser := newChromium(t)
@@ -345,16 +365,137 @@ func TestBrowserSignInFromAnotherSite(t *testing.T) {
 	if !strings.HasPrefix(link, "http://127.0.0.1:") {
 		t.Fatalf("the sandbox is not at 127.0.0.1: %s", link)
 	}
+	// The chat's server fetches the link to preview it.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview.Body.Close()
+	if preview.StatusCode != http.StatusOK {
+		t.Fatalf("the preview's fetch: status %d", preview.StatusCode)
+	}
+
 	tab := incognito(t, browser)
 	run(t, tab, chromedp.Navigate(mailURL), chromedp.WaitVisible("#link"))
 	resp, err := chromedp.RunResponse(tab, chromedp.Click("#link"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/app/settings/security") {
-		t.Errorf("landed on %d %s", resp.Status, resp.URL)
+	if resp.Status != http.StatusOK || resp.URL != link {
+		t.Fatalf("the link opened %d %s", resp.Status, resp.URL)
+	}
+	if status := pressSignIn(t, tab); status != http.StatusOK {
+		t.Errorf("signing in: status %d", status)
+	}
+	url, err := chromedp.Run(tab, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(url, "/app/settings/security") {
+		t.Errorf("landed on %s", url)
 	}
 	if got := text(t, tab, "h1"); got != "API keys" {
 		t.Errorf("heading %q: %s", got, bodyText(t, tab))
+	}
+	// A page of the app opened from the other site later is signed in too.
+	run(t, tab, chromedp.Navigate(mailURL), chromedp.WaitVisible("#link"))
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelector("#link").href = `+
+		string(must(json.Marshal(env.SecurityPageURL())))+`; true`)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = chromedp.RunResponse(tab, chromedp.Click("#link"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != http.StatusOK || text(t, tab, "h1") != "API keys" {
+		t.Errorf("the Security page opened from another site: %d %s", resp.Status, bodyText(t, tab))
+	}
+}
+
+// TestBrowserCopyKeyID copies a key's ID with its button, as the import
+// error advises, and finds the page readable without script: the ID is
+// text, and no button is shown that could not work.
+func TestBrowserCopyKeyID(t *testing.T) {
+	browser := newChromium(t)
+	env := sandboxtest.Start(t)
+	k := createKey(t, env, `{"name":"Roster sync script"}`)
+	button := "#copy-" + k.ID
+
+	t.Run("the button copies the ID", func(t *testing.T) {
+		tab := incognito(t, browser)
+		openLink(t, tab, env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID))
+		allowClipboard(t, tab, env.URL)
+		if got := text(t, tab, "#id-"+k.ID); got != k.ID {
+			t.Errorf("the row shows the ID %q", got)
+		}
+		// The name a screen reader announces: the button's text, then the key's name.
+		name, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
+			const b = document.querySelector("`+button+`");
+			return b.getAttribute("aria-labelledby").split(" ").map((id) => document.getElementById(id).textContent).join(" ");
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name != "Copy ID Roster sync script" {
+			t.Errorf("the button's accessible name is %q", name)
+		}
+		run(t, tab, chromedp.WaitVisible(button), chromedp.Click(button))
+		copied, err := chromedp.Run(tab, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if copied != k.ID {
+			t.Errorf("the clipboard holds %q, want %s", copied, k.ID)
+		}
+		if got := text(t, tab, button); got != "Copied" {
+			t.Errorf("the button says %q", got)
+		}
+		if got := text(t, tab, "#copy-status"); got != "Copied to the clipboard." {
+			t.Errorf("the status says %q", got)
+		}
+	})
+	t.Run("without script the ID is text and no button shows", func(t *testing.T) {
+		tab := incognito(t, browser)
+		if err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+			_, err := cdp.Call(ctx, target, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+			return err
+		})); err != nil {
+			t.Fatal(err)
+		}
+		openLink(t, tab, env.SignInURL(t, env.Org.Member(sandbox.RoleHeadCoach).ID))
+		if got := text(t, tab, "#id-"+k.ID); got != k.ID {
+			t.Errorf("the row shows the ID %q", got)
+		}
+		// DevTools evaluates, though the page may run no script.
+		shown, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelector("`+button+`").checkVisibility()`))
+		if err != nil || shown {
+			t.Errorf("a copy button shows without script: %v, %v", shown, err)
+		}
+	})
+}
+
+// allowClipboard lets the pages of origin in the tab read and write the
+// clipboard, as a person's browser does after asking, and keeps the tab
+// focused, which the clipboard needs, though no window shows it.
+func allowClipboard(t *testing.T, tab context.Context, origin string) {
+	t.Helper()
+	c := chromedp.FromContext(tab)
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := cdp.Call(tab, c.Browser, browserpkg.SetPermission, browserpkg.SetPermissionParams{
+			Permission: &browserpkg.PermissionDescriptor{Name: name}, Setting: browserpkg.PermissionSettingGranted,
+			Origin: origin, BrowserContextID: c.BrowserContextID,
+		}); err != nil {
+			t.Fatalf("allowing %s: %v", name, err)
+		}
+	}
+	if err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := cdp.Call(ctx, target, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+		return err
+	})); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -45,15 +45,27 @@ func newBrowser(t testing.TB, base string) *browser {
 	return &browser{t: t, base: base, c: &http.Client{Jar: jar}}
 }
 
-// signIn opens a new sign-in link of the member in a new browser.
+// signIn opens a new sign-in link of the member in a new browser and
+// presses its Sign in button.
 func signIn(t testing.TB, env *sandboxtest.Env, memberID string) *browser {
 	t.Helper()
 	b := newBrowser(t, env.URL)
-	r := b.open(http.MethodGet, env.SignInURL(t, memberID), nil)
-	if r.status != http.StatusOK && r.status != http.StatusForbidden {
-		t.Fatalf("sign in: status %d: %s", r.status, r.body)
-	}
+	b.useLink(env.SignInURL(t, memberID))
 	return b
+}
+
+// useLink opens a sign-in link and presses its page's Sign in button,
+// which posts to the link, and returns the page it lands on.
+func (b *browser) useLink(link string) *response {
+	b.t.Helper()
+	if page := b.open(http.MethodGet, link, nil); page.status != http.StatusOK || !bytes.Contains(page.body, []byte(`id="sign-in"`)) {
+		b.t.Fatalf("the sign-in link's page: status %d: %s", page.status, page.body)
+	}
+	r := b.open(http.MethodPost, link, url.Values{})
+	if r.status != http.StatusOK && r.status != http.StatusForbidden {
+		b.t.Fatalf("sign in: status %d: %s", r.status, r.body)
+	}
+	return r
 }
 
 func (b *browser) open(method, u string, form url.Values) *response {
@@ -135,12 +147,34 @@ func TestAppSignIn(t *testing.T) {
 	head := env.Org.Member(sandbox.RoleHeadCoach)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-	t.Run("a link sets a Lax, HttpOnly, expiring session cookie and opens the Security page", func(t *testing.T) {
+	t.Run("opening a link shows whom it signs in, sets no cookie and spends nothing", func(t *testing.T) {
 		link := env.SignInURL(t, head.ID)
 		if !signInLinkSuffix.MatchString(strings.TrimPrefix(link, env.URL)) {
 			t.Fatalf("link %s", link)
 		}
-		resp, err := noRedirect.Get(link)
+		// As a mail scanner or a chat's link preview would, then the person.
+		for range 2 {
+			resp, err := noRedirect.Get(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := &response{status: resp.StatusCode, header: resp.Header, body: body}
+			expectPage(t, page, http.StatusOK, "Sign in to Test Rowing Club", "Dana Ortiz</strong>, head coach of Test Rowing Club",
+				`<form method="post" action="`+strings.TrimPrefix(link, env.URL)+`"`, `<button type="submit" id="sign-in">Sign in as Dana Ortiz</button>`)
+			if len(resp.Cookies()) != 0 {
+				t.Errorf("opening the link set cookies %v", resp.Cookies())
+			}
+		}
+		expectPage(t, newBrowser(t, env.URL).useLink(link), http.StatusOK, "API keys", "Dana Ortiz")
+	})
+	t.Run("the link's button sets a Lax, HttpOnly, expiring session cookie and opens the Security page", func(t *testing.T) {
+		link := env.SignInURL(t, head.ID)
+		resp, err := noRedirect.Post(link, "application/x-www-form-urlencoded", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,14 +193,57 @@ func TestAppSignIn(t *testing.T) {
 	})
 	t.Run("a link works once", func(t *testing.T) {
 		link := env.SignInURL(t, head.ID)
-		b := newBrowser(t, env.URL)
-		expectPage(t, b.open(http.MethodGet, link, nil), http.StatusOK, "API keys", "Dana Ortiz")
-		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, link, nil), http.StatusUnauthorized, "does not work")
+		expectPage(t, newBrowser(t, env.URL).useLink(link), http.StatusOK, "API keys", "Dana Ortiz")
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			expectPage(t, newBrowser(t, env.URL).open(method, link, url.Values{}), http.StatusUnauthorized, "does not work")
+		}
 	})
 	t.Run("a link expires after 15 minutes of the sandbox's clock", func(t *testing.T) {
 		link := env.SignInURL(t, head.ID)
 		clock.Advance(15 * time.Minute)
-		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, link, nil), http.StatusUnauthorized, "does not work")
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			expectPage(t, newBrowser(t, env.URL).open(method, link, url.Values{}), http.StatusUnauthorized, "does not work")
+		}
+	})
+	t.Run("a sign-in posted by another site is refused and spends nothing", func(t *testing.T) {
+		link := env.SignInURL(t, head.ID)
+		for _, h := range []http.Header{
+			{"Sec-Fetch-Site": {"cross-site"}},
+			{"Sec-Fetch-Site": {"same-site"}},
+			{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"null"}},
+			{"Origin": {"http://localhost:1"}},
+		} {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, link, strings.NewReader(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header = h
+			resp, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+				t.Errorf("%v: status %d, cookies %v", h, resp.StatusCode, resp.Cookies())
+			}
+		}
+		// From the link's own page, as a browser sends it.
+		b := newBrowser(t, env.URL)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, link, strings.NewReader(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The page's Referrer-Policy is no-referrer, so its origin is "null".
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("Origin", "null")
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != securityPage {
+			t.Errorf("from the link's page: status %d at %s", resp.StatusCode, resp.Request.URL)
+		}
 	})
 	t.Run("a session ends after 12 hours of the sandbox's clock", func(t *testing.T) {
 		b := signIn(t, env, head.ID)
@@ -204,7 +281,7 @@ func TestAppSignIn(t *testing.T) {
 			!signInLinkSuffix.MatchString(strings.TrimPrefix(v.AppURL, env.URL)) {
 			t.Errorf("%s, want expires_at %s", r.body, want)
 		}
-		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, v.AppURL, nil), http.StatusOK, "Dana Ortiz")
+		expectPage(t, newBrowser(t, env.URL).useLink(v.AppURL), http.StatusOK, "Dana Ortiz")
 	})
 	t.Run("a new organization's members come with links", func(t *testing.T) {
 		r := do(t, env.URL, request{method: http.MethodPost, path: "/_sandbox/organizations", auth: bearer(env.Server.AdminToken()),
@@ -219,7 +296,7 @@ func TestAppSignIn(t *testing.T) {
 				t.Errorf("%s's app_url %q", m.Role, m.AppURL)
 			}
 		}
-		expectPage(t, newBrowser(t, env.URL).open(http.MethodGet, org.Members[0].AppURL, nil), http.StatusOK, "Linked Club")
+		expectPage(t, newBrowser(t, env.URL).useLink(org.Members[0].AppURL), http.StatusOK, "Linked Club")
 	})
 }
 
@@ -304,6 +381,15 @@ func TestAppCreateAndRevoke(t *testing.T) {
 		if bytes.Contains(page.body, []byte(secret)) || bytes.Contains(page.body, []byte("new-secret")) {
 			t.Error("a later page shows the secret")
 		}
+	})
+	t.Run("the page shows each key's ID as text, with a copy button that its script shows", func(t *testing.T) {
+		page := b.get(securityPage)
+		// Without script the ID is text to select; the button, which only
+		// the script can make work, stays hidden until the script runs.
+		expectPage(t, page, http.StatusOK, `<code class="key-id" id="id-`+id+`">`+id+`</code>`,
+			`<button type="button" class="copy" data-copy="id-`+id+`" id="copy-`+id+`" aria-labelledby="copy-`+id+` name-`+id+`" hidden>Copy ID</button>`,
+			`<td class="name" id="name-`+id+`">Roster sync script</td>`, `role="status" id="copy-status"`)
+		expectPage(t, b.get(securityPage+"/keys/"+id+"/revoke"), http.StatusOK, `<code class="key-id">`+id+`</code>`)
 	})
 	t.Run("names are shown as text", func(t *testing.T) {
 		page := b.create(`<script>alert(1)</script>`, "")
@@ -426,7 +512,7 @@ func TestAppLogsHoldNoSecret(t *testing.T) {
 	link := env.SignInURL(t, head.ID)
 	token := link[strings.LastIndex(link, "/")+1:]
 	b := newBrowser(t, env.URL)
-	b.open(http.MethodGet, link, nil)
+	b.useLink(link)
 	b.open(http.MethodGet, link, nil)
 	created := b.create("logged", "")
 	secret := string(shownSecret.FindSubmatch(created.body)[1])
