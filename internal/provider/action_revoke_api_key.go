@@ -135,8 +135,8 @@ func (a *revokeAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 // key to revoke is the provider's own.
 func (a *revokeAPIKeyAction) caller(ctx context.Context, diags *diag.Diagnostics) *astral.Identity {
 	var proved diag.Diagnostics
-	identity := a.data.proveCaller(ctx, &proved)
-	if identity != nil || proved.HasError() {
+	identity, ok := a.data.proveCaller(ctx, &proved)
+	if identity != nil || !ok {
 		diags.Append(proved...)
 		return identity
 	}

@@ -35,7 +35,7 @@ import (
 //     timezone-less expires_at: TestAccAPIKey_planTimeErrors;
 //   - tab in a name, malformed expires_at and the ephemeral key's
 //     expire_after: TestAccBadInput_resource;
-//   - rotation: durations not in days, hours and minutes, zero, a window as
+//   - rotation: durations not written as the provider writes them, zero, a window as
 //     long as the lifetime, rotation with expires_at, revoke_on_destroy
 //     false on a key that never expires: TestAccAPIKey_rotationPlanTimeErrors;
 //   - import of an unknown and of a malformed id: TestAccAPIKey_import.
@@ -109,7 +109,7 @@ func TestAccBadInput_resource(t *testing.T) {
 		{
 			name:   "ephemeral key's lifetime not a duration",
 			config: `ephemeral "astral_api_key" "bad" {` + "\n" + `  name = "One-off import"` + "\n" + `  expire_after = "forever"` + "\n}",
-			want:   messagePattern("Invalid duration", `expire_after: "forever" is not a duration in days, hours and minutes`),
+			want:   messagePattern("Invalid duration", `expire_after: "forever" is not a duration such as "90d", "1d12h" or "30m"`),
 		},
 	}
 	for _, tt := range tests {

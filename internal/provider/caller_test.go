@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -438,4 +439,58 @@ resource "astral_api_key" "test" {
 	)
 	tc.CheckDestroy = env.checkKeysRevoked(t)
 	resource.Test(t, tc)
+}
+
+// A key that may not manage keys, on a state that already has several,
+// fails the run with one error, the one that says whose key it is and what
+// to do, instead of one for each key's refresh and the data source.
+func TestAccProvider_oneRefusalPerRun(t *testing.T) {
+	skipInCLIMatrix(t)
+	t.Parallel()
+	env := newTestAccEnv(t)
+	revoked := env.CreateKey(t, testKeyPrefix+"revoked provider key", nil)
+	env.RevokeKey(t, revoked.ID)
+	const keys = `
+resource "astral_api_key" "test" {
+  count = 3
+  name  = "` + testKeyPrefix + `refused-${count.index}"
+}
+
+data "astral_api_keys" "all" {}
+`
+	tests := []struct {
+		name   string
+		apiKey string
+		want   *regexp.Regexp
+	}{
+		{"coach", env.CoachKey, messagePattern("Error: Only the head coach may manage API keys",
+			`The provider's API key belongs to Sam Lee, a coach of the organization "Test Rowing Club"`, "Set api_key (or ASTRAL_API_KEY) to a key that the head coach created")},
+		{"revoked key", revoked.Secret, messagePattern("Error: Invalid Astral API key", "The provider's API key is not valid: it may be revoked or expired.")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			failed := false
+			tc := env.TestCase(t,
+				resource.TestStep{Config: env.ProviderBlock(env.HeadCoachKey) + keys},
+				resource.TestStep{Config: env.ProviderBlock(tt.apiKey) + keys, PlanOnly: true},
+				// The head coach's key again, for the destroy.
+				resource.TestStep{Config: env.ProviderBlock(env.HeadCoachKey) + keys, PlanOnly: true},
+			)
+			// ExpectError cannot count errors; ErrorCheck sees the failing step's.
+			tc.ErrorCheck = func(err error) error {
+				failed = true
+				if n := strings.Count(err.Error(), "Error: "); n != 1 {
+					return fmt.Errorf("%d errors, want one: %w", n, err)
+				}
+				if !tt.want.MatchString(err.Error()) {
+					return fmt.Errorf("the error does not match %s: %w", tt.want, err)
+				}
+				return nil
+			}
+			resource.Test(t, tc)
+			if !failed {
+				t.Error("the plan with the refused key succeeded")
+			}
+		})
+	}
 }

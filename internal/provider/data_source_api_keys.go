@@ -111,8 +111,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	// A listing needs the head coach's key: say exactly why another may not.
-	d.data.proveCaller(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if _, ok := d.data.proveCaller(ctx, &resp.Diagnostics); !ok {
 		return
 	}
 	var config apiKeysDataSourceModel
@@ -130,7 +129,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	config.Keys = []apiKeyItemModel{}
 	for key, err := range filter.keys(ctx, client) {
 		if err != nil {
-			resp.Diagnostics.Append(clientErrorDiagnostic("Could not list the API keys", err))
+			d.data.addReadError(ctx, &resp.Diagnostics, "Could not list the API keys", err)
 			return
 		}
 		var item apiKeyItemModel

@@ -60,10 +60,10 @@ func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, r
 				Validators: []validator.String{nameValidator{}},
 			},
 			"expire_after": schema.StringAttribute{
-				MarkdownDescription: "How long the key lives if the run does not revoke it (a run that crashes), " +
-					"in whole days, hours and minutes such as `1h` or `1d12h`. Defaults to `" + defaultEphemeralLifetime + "`.",
+				MarkdownDescription: "How long the key lives if the run does not revoke it (a run that crashes), such as `1h` or `1d12h`. " +
+					"Defaults to `" + defaultEphemeralLifetime + "`. " + lifetimeDuration.syntax(),
 				Optional:   true,
-				Validators: []validator.String{lifetimeValidator{}},
+				Validators: []validator.String{durationValidator{lifetimeDuration}},
 			},
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The key's identifier.",

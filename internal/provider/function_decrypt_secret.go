@@ -53,19 +53,22 @@ func (decryptSecretFunction) Run(ctx context.Context, req function.RunRequest, r
 	if resp.Error != nil {
 		return
 	}
+	// Terraform and OpenTofu print an argument's error as a sentence of
+	// their own, "Invalid value for ... parameter: <text>.", so the text
+	// ends without a period.
 	identities, err := parseIdentity(identity)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(1, "Invalid identity: the identity is "+err.Error()+".")
+		resp.Error = function.NewArgumentFuncError(1, "Invalid identity: the identity is "+err.Error())
 		return
 	}
 	secret, err := decryptSecret(encrypted, identities)
 	switch {
 	case errors.Is(err, errNoIdentityMatch):
 		resp.Error = function.NewArgumentFuncError(1, "Wrong identity: "+err.Error()+
-			". Give the private key of one of the key's secret_recipients.")
+			". Give the private key of one of the key's secret_recipients")
 		return
 	case err != nil:
-		resp.Error = function.NewArgumentFuncError(0, "Invalid encrypted secret: "+err.Error()+".")
+		resp.Error = function.NewArgumentFuncError(0, "Invalid encrypted secret: "+err.Error())
 		return
 	}
 	resp.Error = resp.Result.Set(ctx, secret)

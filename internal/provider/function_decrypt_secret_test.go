@@ -3,12 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
 func runDecryptSecret(encrypted, identity string) (string, *function.FuncError) {
@@ -56,10 +58,67 @@ func TestDecryptSecretFunction(t *testing.T) {
 			if !strings.Contains(ferr.Text, tt.want) {
 				t.Errorf("error %q lacks %q", ferr.Text, tt.want)
 			}
+			// Terraform and OpenTofu end the sentence they make of it.
+			if strings.HasSuffix(ferr.Text, ".") {
+				t.Errorf("error %q ends with a period", ferr.Text)
+			}
 			for _, id := range []string{right.identity, wrong.identity} {
 				if quotesKeyMaterial(ferr.Text, id) {
 					t.Errorf("the error quotes an identity: %q", ferr.Text)
 				}
+			}
+		})
+	}
+}
+
+// doubledPeriod is a sentence that ends twice.
+var doubledPeriod = regexp.MustCompile(`[^.]\.\.(\s|$)`)
+
+// The function's errors as the CLI prints them: each argument named, each
+// sentence ended once.
+func TestAccDecryptSecret_errors(t *testing.T) {
+	skipUnlessCLI(t, "provider functions")
+	t.Parallel()
+	env := newTestAccEnv(t)
+	right, wrong := newEd25519TestIdentity(t), newX25519TestIdentity(t)
+	armored := encryptedTestSecret(t, right.recipient)
+	tests := []struct {
+		name, encrypted, identity string
+		want                      *regexp.Regexp
+	}{
+		{"wrong identity", armored, wrong.identity, messagePattern(`Invalid value for "identity" parameter: Wrong identity: the identity matches none of the recipients`,
+			"Give the private key of one of the key's secret_recipients.")},
+		{"malformed identity", armored, "not a key", messagePattern(`Invalid value for "identity" parameter: Invalid identity: the identity is not an age X25519 identity`,
+			"without a passphrase.")},
+		{"not armored", "astral", right.identity, messagePattern(`Invalid value for "encrypted_secret" parameter: Invalid encrypted secret: not ASCII-armored age`,
+			"as the encrypted_secret attribute does.")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			config := fmt.Sprintf(`
+output "secret" {
+  value     = provider::astral::decrypt_secret(%q, sensitive(%q))
+  sensitive = true
+}
+`, tt.encrypted, tt.identity)
+			failed := false
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: env.ProviderFactories(),
+				Steps:                    []resource.TestStep{{Config: env.Config(config), PlanOnly: true}},
+				ErrorCheck: func(err error) error {
+					failed = true
+					switch {
+					case !tt.want.MatchString(err.Error()):
+						return fmt.Errorf("the error does not match %s: %w", tt.want, err)
+					case doubledPeriod.MatchString(err.Error()):
+						return fmt.Errorf("a sentence ends with two periods: %w", err)
+					}
+					return nil
+				},
+			})
+			if !failed {
+				t.Error("the plan succeeded")
 			}
 		})
 	}

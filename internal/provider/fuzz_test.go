@@ -3,7 +3,6 @@ package provider
 import (
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -38,29 +37,32 @@ func FuzzNameValidation(f *testing.F) {
 	})
 }
 
-// A lifetime parses to a positive whole number of minutes within
-// maxLifetime, and formatLifetime writes it back as parseLifetime reads it.
-func FuzzParseLifetime(f *testing.F) {
+// A duration parses to a positive whole number of its kind's smallest
+// unit within maxDuration, and formatDuration writes it back as it reads.
+func FuzzParseDuration(f *testing.F) {
 	for _, s := range []string{
 		"90d", "1d12h", "30m", "0m", "0d0h0m", "", "d", "1h1d", "36500d", "36501d", "36500d1m",
-		"99999999999999999999d", "876000h", "52560000m", "1.5h", "-1d", "1d 2h", "1D",
+		"99999999999999999999d", "876000h", "52560000m", "1.5h", "-1d", "1d 2h", "1D", "30ms", "1m30s250ms", "1s1m",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := parseLifetime(s)
-		if err != nil {
-			if d != 0 {
-				t.Fatalf("parseLifetime(%q) = %v with error %v", s, d, err)
+		for _, kind := range []durationKind{lifetimeDuration, timeoutDuration} {
+			d, err := kind.parse(s)
+			if err != nil {
+				if d != 0 {
+					t.Fatalf("parse(%q) = %v with error %v", s, d, err)
+				}
+				continue
 			}
-			return
-		}
-		if d <= 0 || d > maxLifetime || d%time.Minute != 0 {
-			t.Fatalf("parseLifetime(%q) = %v, outside (0, %v] or not whole minutes", s, d, maxLifetime)
-		}
-		formatted := formatLifetime(d)
-		if again, err := parseLifetime(formatted); err != nil || again != d {
-			t.Fatalf("parseLifetime(formatLifetime(%v) = %q) = %v, %v", d, formatted, again, err)
+			smallest := durationUnits[kind.units-1].size
+			if d <= 0 || d > maxDuration || d%smallest != 0 {
+				t.Fatalf("parse(%q) = %v, outside (0, %v] or not whole %v", s, d, maxDuration, smallest)
+			}
+			formatted := formatDuration(d)
+			if again, err := kind.parse(formatted); err != nil || again != d {
+				t.Fatalf("parse(formatDuration(%v) = %q) = %v, %v", d, formatted, again, err)
+			}
 		}
 	})
 }

@@ -60,8 +60,7 @@ func (l *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 	var diags diag.Diagnostics
 	diags.Append(req.Config.Get(ctx, &config)...)
 	// A listing needs the head coach's key: say exactly why another may not.
-	l.data.proveCaller(ctx, &diags)
-	if diags.HasError() {
+	if _, ok := l.data.proveCaller(ctx, &diags); !ok || diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -87,7 +87,7 @@ func TestAccParseErrors_requestTimeout(t *testing.T) {
 			expectOwnWords(t, resource.TestCase{ProtoV6ProviderFactories: testAccPlanOnlyFactories()}, config, messagePattern(
 				"Invalid duration",
 				fmt.Sprintf("request_timeout = %q", timeout),
-				fmt.Sprintf(`request_timeout: %q is not a duration such as "30s", "1m30s" or "2m" (units h, m, s, ms).`, timeout),
+				fmt.Sprintf(`request_timeout: %q is not a duration such as "30s", "1m30s" or "250ms": whole numbers, each followed by its unit (d, h, m, s and ms), largest first, each unit at most once.`, timeout),
 			))
 		})
 	}

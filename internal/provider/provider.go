@@ -3,6 +3,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -111,18 +112,18 @@ func (p *astralProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators: []validator.Int64{int64validator.Between(0, 10)},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: "How long one attempt of a request may take, as a duration such as `30s`, `1m30s` or `2m` (units `h`, `m`, `s`, `ms`). " +
-					"Must be positive; defaults to `" + astral.DefaultRequestTimeout.String() + "`.",
+				MarkdownDescription: "How long one attempt of a request may take, above zero; defaults to `" + formatDuration(astral.DefaultRequestTimeout) + "`. " +
+					timeoutDuration.syntax(),
 				Optional:   true,
-				Validators: []validator.String{durationValidator{}, positiveDurationValidator{}},
+				Validators: []validator.String{durationValidator{timeoutDuration}},
 			},
 			"rate_limit_wait": schema.StringAttribute{
-				MarkdownDescription: "How long one request may wait, in all, for the API's rate limit, as a duration such as `5m` or `90s`. " +
+				MarkdownDescription: "How long one request may wait, in all, for the API's rate limit, such as `5m` or `90s`. " +
 					"The provider paces its requests to the limit the API announces and waits out each `429` that says how long to wait; " +
 					"those waits do not count against `max_retries`. A request that would wait longer fails. " +
-					"Must be positive; defaults to `" + astral.DefaultMaxRateLimitWait.String() + "`.",
+					"Above zero; defaults to `" + formatDuration(astral.DefaultMaxRateLimitWait) + "`. " + timeoutDuration.syntax(),
 				Optional:   true,
-				Validators: []validator.String{durationValidator{}, positiveDurationValidator{}},
+				Validators: []validator.String{durationValidator{timeoutDuration}},
 			},
 		},
 	}
@@ -207,6 +208,12 @@ func clientConfig(config providerModel, version string, diags *diag.Diagnostics)
 		Logger:         tflogLogger{},
 	}
 
+	if problem := endpointWithoutScheme(cfg.Endpoint); problem != "" {
+		diags.AddAttributeError(path.Root("endpoint"), "Invalid Astral endpoint",
+			problem+" An endpoint is the API's base URL with its scheme: "+astral.DefaultEndpoint+
+				", or http://localhost:8080 for a sandbox on this machine. "+
+				"The endpoint comes from the endpoint argument or the "+envEndpoint+" environment variable.")
+	}
 	if host, ok := plainHTTPHost(cfg.Endpoint); ok {
 		diags.AddAttributeError(path.Root("endpoint"), "Insecure Astral endpoint",
 			"The endpoint uses http on "+host+", which is not a loopback address, so the API key would cross the network in clear text. "+
@@ -223,6 +230,14 @@ func clientConfig(config providerModel, version string, diags *diag.Diagnostics)
 				"Set the api_key argument in the provider block (for example from a sensitive variable) "+
 				"or the "+envAPIKey+" environment variable. "+
 				"Create a key in the Astral app under Settings → Security.")
+	case astral.ValidateKeyID(cfg.APIKey) == nil:
+		// An ID is no secret, and this one has exactly the form of an ID.
+		diags.AddError("Astral API key ID instead of its secret",
+			"The API key set by "+apiKeySource(config)+" is "+cfg.APIKey+", the ID of a key, not its secret. "+
+				"The provider authenticates with the key's secret: astral_live_ followed by 32 letters or digits. "+
+				"A secret is shown once, when its key is created: on the Astral app's Settings → Security page right after the create, "+
+				"or in the secret attribute of the astral_api_key that created it. "+
+				"Set api_key (or "+envAPIKey+") to that secret; if nobody kept it, have the head coach create a new key there and revoke this one.")
 	case err != nil:
 		// The error describes the format without quoting the value.
 		diags.AddError("Malformed Astral API key",
@@ -234,14 +249,12 @@ func clientConfig(config providerModel, version string, diags *diag.Diagnostics)
 	if !config.MaxRetries.IsNull() {
 		cfg.MaxRetries = new(int(config.MaxRetries.ValueInt64()))
 	}
+	// The attributes' validators have already accepted the values.
 	if !config.RequestTimeout.IsNull() {
-		// The attribute's validators have already accepted the value.
-		d, _ := time.ParseDuration(config.RequestTimeout.ValueString())
-		cfg.RequestTimeout = d
+		cfg.RequestTimeout, _ = timeoutDuration.parse(config.RequestTimeout.ValueString())
 	}
 	if !config.RateLimitWait.IsNull() {
-		d, _ := time.ParseDuration(config.RateLimitWait.ValueString())
-		cfg.MaxRateLimitWait = d
+		cfg.MaxRateLimitWait, _ = timeoutDuration.parse(config.RateLimitWait.ValueString())
 	}
 	return cfg
 }
@@ -272,6 +285,28 @@ func plainHTTPHost(endpoint string) (string, bool) {
 		return "", false
 	}
 	return u.Hostname(), true
+}
+
+// endpointWithoutScheme says what is wrong with an endpoint written
+// without its scheme ("api.astral.app", "localhost:8080"), with the URL it
+// probably means; empty for one with a scheme. Go's URL parser takes such
+// a value for a path, or fails on its port with words about path segments.
+func endpointWithoutScheme(endpoint string) string {
+	lower := strings.ToLower(endpoint)
+	// "https:/host" has a scheme, mistyped: the client says what is wrong.
+	if endpoint == "" || strings.Contains(endpoint, "://") || strings.HasPrefix(lower, "http:") || strings.HasPrefix(lower, "https:") {
+		return ""
+	}
+	u, err := url.Parse("https://" + endpoint)
+	// A value that does not make a URL even with a scheme, or that holds
+	// credentials, is not repeated.
+	if err != nil || u.Host == "" || u.User != nil {
+		return "The endpoint has no scheme (https://)."
+	}
+	if isLoopback(u.Hostname()) {
+		u.Scheme = "http"
+	}
+	return fmt.Sprintf("The endpoint %q has no scheme: write %q.", endpoint, u.String())
 }
 
 func isLoopback(host string) bool {

@@ -23,6 +23,9 @@ type providerData struct {
 	listing keyListing
 	// caller is who the provider's key is, once the API has said so.
 	caller callerCache
+	// refused is whether this process has said why the provider's key
+	// cannot manage API keys (see reportRefusal).
+	refused callerRefusal
 	// terraformVersion is the version of the CLI that runs the provider
 	// (OpenTofu sends its own); see failedCreateKept.
 	terraformVersion string

@@ -258,7 +258,7 @@ data "astral_api_keys" "all" {}
 		{
 			name: "request_timeout not positive",
 			args: `api_key = "` + unusedKey + `"` + "\n" + `request_timeout = "0s"`,
-			want: messagePattern("Invalid duration", "The duration must be above zero"),
+			want: messagePattern("Invalid duration", `request_timeout: "0s" is not above zero: give a duration such as "30s", "1m30s" or "250ms".`),
 		},
 		{
 			name: "request_timeout not a duration",
@@ -372,6 +372,8 @@ func TestClientConfig(t *testing.T) {
 		wantError   string // summary; empty: none
 		wantPath    string // attribute of the error; empty: none
 		wantInError []string
+		// wantNotInError are texts the error must not repeat.
+		wantNotInError []string
 	}{
 		{
 			name:   "arguments",
@@ -446,6 +448,51 @@ func TestClientConfig(t *testing.T) {
 			wantInError: []string{"set by the ASTRAL_API_KEY environment variable", `must start with "astral_live_"`},
 		},
 		{
+			name:      "a key's ID as api_key",
+			config:    providerModel{APIKey: str("key_01JD3X8Z6W4Q9T2B7N5M1K0C3R")},
+			wantError: "Astral API key ID instead of its secret",
+			wantInError: []string{"The API key set by the api_key argument is key_01JD3X8Z6W4Q9T2B7N5M1K0C3R, the ID of a key, not its secret.",
+				"astral_live_ followed by 32 letters or digits", "Settings → Security", "the secret attribute of the astral_api_key that created it",
+				"Set api_key (or ASTRAL_API_KEY) to that secret"},
+		},
+		{
+			name:        "a key's ID in the environment",
+			env:         map[string]string{envAPIKey: "key_01JD3X8Z6W4Q9T2B7N5M1K0C3R"},
+			wantError:   "Astral API key ID instead of its secret",
+			wantInError: []string{"set by the ASTRAL_API_KEY environment variable is key_01JD3X8Z6W4Q9T2B7N5M1K0C3R, the ID of a key"},
+		},
+		{
+			name:      "endpoint without a scheme",
+			config:    providerModel{Endpoint: str("api.astral.app"), APIKey: str(configKey)},
+			wantError: "Invalid Astral endpoint",
+			wantPath:  "endpoint",
+			wantInError: []string{`The endpoint "api.astral.app" has no scheme: write "https://api.astral.app".`,
+				"An endpoint is the API's base URL with its scheme: https://api.astral.app, or http://localhost:8080 for a sandbox on this machine."},
+		},
+		{
+			name:        "sandbox endpoint without a scheme",
+			env:         map[string]string{envEndpoint: "127.0.0.1:8790", envAPIKey: envKey},
+			wantError:   "Invalid Astral endpoint",
+			wantPath:    "endpoint",
+			wantInError: []string{`The endpoint "127.0.0.1:8790" has no scheme: write "http://127.0.0.1:8790".`, "the ASTRAL_ENDPOINT environment variable"},
+		},
+		{
+			name:        "localhost without a scheme",
+			config:      providerModel{Endpoint: str("localhost:8790/"), APIKey: str(configKey)},
+			wantError:   "Invalid Astral endpoint",
+			wantPath:    "endpoint",
+			wantInError: []string{`The endpoint "localhost:8790/" has no scheme: write "http://localhost:8790/".`},
+		},
+		{
+			// Credentials in a URL are never repeated.
+			name:           "endpoint without a scheme, with credentials",
+			config:         providerModel{Endpoint: str("admin:hunter2@api.astral.app"), APIKey: str(configKey)},
+			wantError:      "Invalid Astral endpoint",
+			wantPath:       "endpoint",
+			wantInError:    []string{"The endpoint has no scheme (https://)."},
+			wantNotInError: []string{"hunter2"},
+		},
+		{
 			name:        "key with a line break",
 			env:         map[string]string{envAPIKey: envKey + "\n"},
 			wantError:   "Malformed Astral API key",
@@ -482,12 +529,20 @@ func TestClientConfig(t *testing.T) {
 					t.Errorf("detail %q lacks %q", d.Detail(), want)
 				}
 			}
+			for _, unwanted := range tt.wantNotInError {
+				if strings.Contains(d.Detail(), unwanted) {
+					t.Errorf("detail %q repeats %q", d.Detail(), unwanted)
+				}
+			}
 			withPath, ok := d.(diag.DiagnosticWithPath)
 			if tt.wantPath != "" && (!ok || !withPath.Path().Equal(path.Root(tt.wantPath))) || tt.wantPath == "" && ok {
 				t.Errorf("error %q has the wrong attribute path", d.Summary())
 			}
-			// The key is never repeated, not even in part.
+			// The key is never repeated, not even in part; a key's ID is no secret.
 			for _, secret := range []string{config.APIKey.ValueString(), tt.env[envAPIKey]} {
+				if astral.ValidateKeyID(secret) == nil {
+					continue
+				}
 				if body := strings.TrimPrefix(strings.TrimSpace(secret), "astral_live_"); len(body) >= 8 && strings.Contains(d.Summary()+d.Detail(), body[:8]) {
 					t.Errorf("the diagnostic repeats the key: %q", d.Detail())
 				}

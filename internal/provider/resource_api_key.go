@@ -108,7 +108,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 
 			"rotation": schema.SingleNestedAttribute{
 				MarkdownDescription: "Gives each new key an expiry computed from its creation time, and replaces the key at the first apply inside its rotation window. " +
-					"Durations are whole numbers of days, hours and minutes, in that order: `90d`, `1d12h`, `45m`. " +
+					lifetimeDuration.syntax() + " " +
 					"Conflicts with `expires_at`. Adding, changing or removing `rotation` alone does not replace a key that is not due: " +
 					"a key keeps the expiry it was created with, except that removing `rotation` from a key that expires replaces it with a key that never expires. " +
 					"A key without an expiry (such as one imported) counts as expiring `expire_after` after its creation.",
@@ -120,13 +120,13 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"expire_after": schema.StringAttribute{
 						MarkdownDescription: "How long each key lives: its `expires_at` is its creation time plus this duration, such as `90d`.",
 						Required:            true,
-						Validators:          []validator.String{lifetimeValidator{}},
+						Validators:          []validator.String{durationValidator{lifetimeDuration}},
 					},
 					"rotate_before": schema.StringAttribute{
 						MarkdownDescription: "How long before its expiry a key is due for rotation, such as `14d`: the first plan inside this window replaces the key. " +
 							"Must be shorter than `expire_after`. Make it longer than the time between two applies, so that a key is replaced before it expires.",
 						Required:   true,
-						Validators: []validator.String{lifetimeValidator{}},
+						Validators: []validator.String{durationValidator{lifetimeDuration}},
 					},
 				},
 			},
@@ -273,8 +273,8 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	// may not manage API keys, or of another organization than the state's.
 	var identity *astral.Identity
 	if _, missing := r.data.apiClient(); missing == nil {
-		identity = r.data.proveCaller(ctx, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
+		var ok bool
+		if identity, ok = r.data.proveCaller(ctx, &resp.Diagnostics); !ok {
 			return
 		}
 	}
@@ -494,7 +494,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	case err != nil:
 		// Anything but "gone" leaves the state as it was.
-		resp.Diagnostics.Append(clientErrorDiagnostic("Could not read the API key "+state.ID.ValueString(), err))
+		r.data.addReadError(ctx, &resp.Diagnostics, "Could not read the API key "+state.ID.ValueString(), err)
 		return
 	case !state.OrganizationID.IsNull() && key.OrganizationID != "" && key.OrganizationID != state.OrganizationID.ValueString():
 		// An import by identity that names another organization than the key's.
@@ -605,7 +605,7 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 	if err := astral.ValidateKeyID(id); err != nil {
 		resp.Diagnostics.AddError("Invalid API key ID",
 			"The import ID must be the ID of an API key: "+validationReason(err)+". "+
-				"The Astral app shows a key's ID in Settings → Security, and the astral_api_keys data source lists them.")
+				"The Astral app shows each key's ID, with a button that copies it, in Settings → Security; the astral_api_keys data source lists them too.")
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)

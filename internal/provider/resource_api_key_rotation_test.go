@@ -329,12 +329,12 @@ func TestAccAPIKey_rotationPlanTimeErrors(t *testing.T) {
 		{
 			name:   "duration in weeks",
 			config: rotatingKeyConfig("12w", "14d", ""),
-			want:   []string{"Invalid duration", `rotation.expire_after: "12w" is not a duration in days, hours and minutes`},
+			want:   []string{"Invalid duration", `rotation.expire_after: "12w" is not a duration such as "90d", "1d12h" or "30m": whole numbers, each followed by its unit (d, h, m and s)`},
 		},
 		{
 			name:   "zero window",
 			config: rotatingKeyConfig("90d", "0d", ""),
-			want:   []string{"Invalid duration", `rotation.rotate_before: "0d" is not above zero`},
+			want:   []string{"Invalid duration", `rotation.rotate_before: "0d" is not above zero: give a duration such as "90d"`},
 		},
 		{
 			name: "revoke_on_destroy false on a key that never expires",

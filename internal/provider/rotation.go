@@ -81,7 +81,7 @@ func validateRotationWindow(ctx context.Context, rotation types.Object, diags *d
 	}
 	diags.AddAttributeError(path.Root("rotation").AtName("rotate_before"), "Rotation window too long",
 		fmt.Sprintf("rotation.rotate_before (%s) must be shorter than rotation.expire_after (%s): a new key would be due for rotation as soon as it is created. "+
-			"Shorten rotate_before or lengthen expire_after.", formatLifetime(policy.rotateBefore), formatLifetime(policy.expireAfter)))
+			"Shorten rotate_before or lengthen expire_after.", formatDuration(policy.rotateBefore), formatDuration(policy.expireAfter)))
 }
 
 // rotationExpiry is the expiry that rotation gives a key created at now, or

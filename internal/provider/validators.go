@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -80,56 +79,6 @@ func (regexValidator) ValidateString(_ context.Context, req validator.StringRequ
 	}
 }
 
-// durationValidator accepts what time.ParseDuration reads, with an error
-// in the provider's words: Go's own says only "time: invalid duration".
-type durationValidator struct{}
-
-var _ validator.String = durationValidator{}
-
-func (durationValidator) Description(context.Context) string {
-	return `a duration such as "30s", "1m30s" or "2m"`
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf(`%s: %q is not a duration such as "30s", "1m30s" or "2m" (units h, m, s, ms).`, req.Path, req.ConfigValue.ValueString()))
-	}
-}
-
-// positiveDurationValidator accepts a duration above zero; durationValidator
-// rejects what does not parse.
-type positiveDurationValidator struct{}
-
-var _ validator.String = positiveDurationValidator{}
-
-func (positiveDurationValidator) Description(context.Context) string {
-	return "a duration above zero"
-}
-
-func (v positiveDurationValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (positiveDurationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil {
-		return
-	}
-	if d <= 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("The duration must be above zero, such as \"30s\"; got %q.", req.ConfigValue.ValueString()))
-	}
-}
-
 // notEmptyValidator refuses an empty string for a provider argument that
 // falls back to an environment variable when left out: an empty string
 // would silently hide the variable.
@@ -160,22 +109,26 @@ func (v notEmptyValidator) ValidateString(_ context.Context, req validator.Strin
 		fmt.Sprintf("%s is an empty string. Leave %s out of the provider block (or set it to null) to use %s.", req.Path, req.Path, use))
 }
 
-// lifetimeValidator accepts what parseLifetime reads.
-type lifetimeValidator struct{}
-
-var _ validator.String = lifetimeValidator{}
-
-func (lifetimeValidator) Description(context.Context) string {
-	return `a positive duration in days, hours and minutes, such as "90d" or "1d12h"`
+// durationValidator accepts a duration of its kind (see durationKind), with
+// an error that says what one looks like: Go's own says only "time:
+// invalid duration".
+type durationValidator struct {
+	kind durationKind
 }
 
-func (v lifetimeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+var _ validator.String = durationValidator{}
 
-func (lifetimeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v durationValidator) Description(context.Context) string {
+	return "a positive duration such as " + v.kind.exampleList(`"`)
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := parseLifetime(req.ConfigValue.ValueString()); err != nil {
+	if _, err := v.kind.parse(req.ConfigValue.ValueString()); err != nil {
 		// Terraform shows the resource's line for a nested attribute: the detail names it.
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", req.Path.String()+": "+err.Error()+".")
 	}

@@ -63,12 +63,18 @@ func TestStringValidators(t *testing.T) {
 		{"regex unbalanced", regexValidator{}, types.StringValue(`roster (`), "missing closing )"},
 		{"regex Perl lookahead", regexValidator{}, types.StringValue(`roster(?!sync)`), "invalid or unsupported Perl syntax"},
 		{"regex unknown", regexValidator{}, types.StringUnknown(), ""},
-		{"duration", positiveDurationValidator{}, types.StringValue("1m30s"), ""},
-		{"duration zero", positiveDurationValidator{}, types.StringValue("0s"), `must be above zero, such as "30s"; got "0s"`},
-		{"duration negative", positiveDurationValidator{}, types.StringValue("-5s"), "must be above zero"},
-		// The type reports what does not parse; the validator adds nothing.
-		{"duration unparsable", positiveDurationValidator{}, types.StringValue("soon"), ""},
-		{"duration null", positiveDurationValidator{}, types.StringNull(), ""},
+		{"timeout", durationValidator{timeoutDuration}, types.StringValue("1m30s"), ""},
+		{"timeout in days", durationValidator{timeoutDuration}, types.StringValue("1d"), ""},
+		{"timeout in milliseconds", durationValidator{timeoutDuration}, types.StringValue("250ms"), ""},
+		{"timeout zero", durationValidator{timeoutDuration}, types.StringValue("0s"), `attribute: "0s" is not above zero: give a duration such as "30s", "1m30s" or "250ms".`},
+		{"timeout negative", durationValidator{timeoutDuration}, types.StringValue("-5s"), `"-5s" is not a duration such as "30s", "1m30s" or "250ms": whole numbers, each followed by its unit (d, h, m, s and ms), largest first, each unit at most once.`},
+		{"timeout in words", durationValidator{timeoutDuration}, types.StringValue("soon"), `"soon" is not a duration such as`},
+		{"timeout null", durationValidator{timeoutDuration}, types.StringNull(), ""},
+		{"timeout unknown", durationValidator{timeoutDuration}, types.StringUnknown(), ""},
+		{"lifetime", durationValidator{lifetimeDuration}, types.StringValue("1d12h"), ""},
+		{"lifetime in seconds", durationValidator{lifetimeDuration}, types.StringValue("90s"), ""},
+		{"lifetime in milliseconds", durationValidator{lifetimeDuration}, types.StringValue("1m500ms"), `"1m500ms" counts ms, but a key expires at a whole second: give a duration such as "90d", "1d12h" or "30m": whole numbers, each followed by its unit (d, h, m and s)`},
+		{"lifetime in weeks", durationValidator{lifetimeDuration}, types.StringValue("2w"), `"2w" is not a duration such as "90d", "1d12h" or "30m"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
