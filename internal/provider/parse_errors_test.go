@@ -158,14 +158,15 @@ func TestParseErrorValidators(t *testing.T) {
 		value     types.String
 		wantError string // the detail; empty: valid
 	}{
-		{"duration", durationValidator{}, types.StringValue("1m30s"), ""},
-		{"duration zero", durationValidator{}, types.StringValue("0s"), ""},
-		{"duration milliseconds", durationValidator{}, types.StringValue("1500ms"), ""},
-		{"duration in words", durationValidator{}, types.StringValue("30 seconds"), `attribute: "30 seconds" is not a duration such as "30s", "1m30s" or "2m" (units h, m, s, ms).`},
-		{"duration without unit", durationValidator{}, types.StringValue("30"), `attribute: "30" is not a duration`},
-		{"duration in days", durationValidator{}, types.StringValue("1d"), `attribute: "1d" is not a duration`},
-		{"duration null", durationValidator{}, types.StringNull(), ""},
-		{"duration unknown", durationValidator{}, types.StringUnknown(), ""},
+		{"duration", durationValidator{timeoutDuration}, types.StringValue("1m30s"), ""},
+		{"duration zero", durationValidator{timeoutDuration}, types.StringValue("0s"), `attribute: "0s" is not above zero: give a duration such as "30s", "1m30s" or "250ms".`},
+		{"duration milliseconds", durationValidator{timeoutDuration}, types.StringValue("1500ms"), ""},
+		{"duration in words", durationValidator{timeoutDuration}, types.StringValue("30 seconds"), `attribute: "30 seconds" is not a duration such as "30s", "1m30s" or "250ms": whole numbers, each followed by its unit (d, h, m, s and ms), largest first, each unit at most once.`},
+		{"duration without unit", durationValidator{timeoutDuration}, types.StringValue("30"), `attribute: "30" is not a duration`},
+		{"duration in days", durationValidator{timeoutDuration}, types.StringValue("1d"), ""},
+		{"duration in Go's fractions", durationValidator{timeoutDuration}, types.StringValue("1.5s"), `attribute: "1.5s" is not a duration`},
+		{"duration null", durationValidator{timeoutDuration}, types.StringNull(), ""},
+		{"duration unknown", durationValidator{timeoutDuration}, types.StringUnknown(), ""},
 		{"not empty", notEmptyValidator{summary: "Empty", env: envEndpoint, fallback: "https://api.astral.app"}, types.StringValue(""),
 			"attribute is an empty string. Leave attribute out of the provider block (or set it to null) to use the ASTRAL_ENDPOINT environment variable, or https://api.astral.app when it is not set."},
 		{"not empty without fallback", notEmptyValidator{summary: "Empty", env: envAPIKey}, types.StringValue(""),
