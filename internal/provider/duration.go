@@ -116,7 +116,7 @@ func formatDuration(d time.Duration) string {
 	for _, unit := range durationUnits {
 		if n := d / unit.size; n > 0 {
 			s += strconv.FormatInt(int64(n), 10) + unit.name
-			d -= n * unit.size
+			d %= unit.size
 		}
 	}
 	if s == "" {
