@@ -469,16 +469,20 @@ data "astral_api_keys" "all" {}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			failed := false
+			failed := 0
+			refused := env.ProviderBlock(tt.apiKey) + keys
 			tc := env.TestCase(t,
 				resource.TestStep{Config: env.ProviderBlock(env.HeadCoachKey) + keys},
-				resource.TestStep{Config: env.ProviderBlock(tt.apiKey) + keys, PlanOnly: true},
+				// A plan that refreshes: each key's read is refused.
+				resource.TestStep{Config: refused},
+				// A plan that does not: each key's plan is refused.
+				resource.TestStep{Config: refused, PlanOnly: true},
 				// The head coach's key again, for the destroy.
 				resource.TestStep{Config: env.ProviderBlock(env.HeadCoachKey) + keys, PlanOnly: true},
 			)
-			// ExpectError cannot count errors; ErrorCheck sees the failing step's.
+			// ExpectError cannot count errors; ErrorCheck sees each failing step's.
 			tc.ErrorCheck = func(err error) error {
-				failed = true
+				failed++
 				if n := strings.Count(err.Error(), "Error: "); n != 1 {
 					return fmt.Errorf("%d errors, want one: %w", n, err)
 				}
@@ -488,8 +492,8 @@ data "astral_api_keys" "all" {}
 				return nil
 			}
 			resource.Test(t, tc)
-			if !failed {
-				t.Error("the plan with the refused key succeeded")
+			if failed != 2 {
+				t.Errorf("%d of the 2 plans with the refused key failed", failed)
 			}
 		})
 	}
