@@ -246,6 +246,18 @@ data "astral_api_keys" "all" {}
 			want: messagePattern("Invalid Astral endpoint", "must be the base URL without /v1"),
 		},
 		{
+			name: "endpoint without a scheme",
+			args: `endpoint = "localhost:8790"` + "\n" + `api_key = "` + unusedKey + `"`,
+			want: messagePattern("Invalid Astral endpoint", `endpoint = "localhost:8790"`, `The endpoint "localhost:8790" has no scheme: write "http://localhost:8790".`,
+				"An endpoint is the API's base URL with its scheme"),
+		},
+		{
+			name: "a key's ID as api_key",
+			args: `endpoint = "https://127.0.0.1:1"` + "\n" + `api_key = "key_01JD3X8Z6W4Q9T2B7N5M1K0C3R"`,
+			want: messagePattern("Astral API key ID instead of its secret",
+				"The API key set by the api_key argument is key_01JD3X8Z6W4Q9T2B7N5M1K0C3R, the ID of a key, not its secret."),
+		},
+		{
 			name: "malformed key",
 			args: `endpoint = "https://127.0.0.1:1"` + "\n" + `api_key = "astral_live_tooshort"`,
 			want: messagePattern("Malformed Astral API key", "set by the api_key argument", "followed by exactly 32 letters or digits"),
