@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
@@ -50,10 +49,11 @@ func (d *providerData) proveCaller(ctx context.Context, diags *diag.Diagnostics)
 	return identity
 }
 
-// checkOrganization adds an error when the key of the state, recorded in
-// organization, belongs to another organization than the provider's key.
-// A state written before keys recorded their organization passes.
-func checkOrganization(identity *astral.Identity, organization, name, id types.String, diags *diag.Diagnostics) {
+// checkOrganization adds an error when key, of the state, belongs to
+// another organization than the provider's key. A state written before keys
+// recorded their organization passes.
+func checkOrganization(identity *astral.Identity, key apiKeyModel, diags *diag.Diagnostics) {
+	organization, name, id := key.OrganizationID, key.Name, key.ID
 	if organization.IsNull() || organization.IsUnknown() || organization.ValueString() == identity.Organization.ID {
 		return
 	}
@@ -79,7 +79,7 @@ func (d *providerData) inCallersOrganization(ctx context.Context, key apiKeyMode
 		return false
 	}
 	var found diag.Diagnostics
-	checkOrganization(identity, key.OrganizationID, key.Name, key.ID, &found)
+	checkOrganization(identity, key, &found)
 	diags.Append(found...)
 	return !found.HasError()
 }

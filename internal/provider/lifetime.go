@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // maxLifetime keeps every computed expiry far below the API's year 10000
@@ -62,4 +65,25 @@ func formatLifetime(d time.Duration) string {
 // lifetime, in whole seconds, as the API stamps its own times.
 func expiryAfter(now time.Time, lifetime time.Duration) time.Time {
 	return now.Add(lifetime).UTC().Truncate(time.Second)
+}
+
+// lifetimeValidator accepts what parseLifetime reads.
+type lifetimeValidator struct{}
+
+var _ validator.String = lifetimeValidator{}
+
+func (lifetimeValidator) Description(context.Context) string {
+	return `a positive duration in days, hours and minutes, such as "90d" or "1d12h"`
+}
+
+func (v lifetimeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (lifetimeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseLifetime(req.ConfigValue.ValueString()); err != nil {
+		// Terraform shows the resource's line for a nested attribute: the detail names it.
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", req.Path.String()+": "+err.Error()+".")
+	}
 }

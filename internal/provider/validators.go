@@ -159,24 +159,3 @@ func (v notEmptyValidator) ValidateString(_ context.Context, req validator.Strin
 	resp.Diagnostics.AddAttributeError(req.Path, v.summary,
 		fmt.Sprintf("%s is an empty string. Leave %s out of the provider block (or set it to null) to use %s.", req.Path, req.Path, use))
 }
-
-// lifetimeValidator accepts what parseLifetime reads.
-type lifetimeValidator struct{}
-
-var _ validator.String = lifetimeValidator{}
-
-func (lifetimeValidator) Description(context.Context) string {
-	return `a positive duration in days, hours and minutes, such as "90d" or "1d12h"`
-}
-
-func (v lifetimeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (lifetimeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := parseLifetime(req.ConfigValue.ValueString()); err != nil {
-		// Terraform shows the resource's line for a nested attribute: the detail names it.
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", req.Path.String()+": "+err.Error()+".")
-	}
-}
