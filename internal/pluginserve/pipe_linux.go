@@ -3,6 +3,7 @@
 package pluginserve
 
 import (
+	"math"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -11,7 +12,11 @@ import (
 // pipeUnread reports whether f is the write end of a pipe whose read end
 // is closed. Terraform reads a provider's stdout for as long as it runs.
 func pipeUnread(f *os.File) bool {
-	fds := []unix.PollFd{{Fd: int32(f.Fd())}}
+	fd := f.Fd()
+	if fd > math.MaxInt32 {
+		return false
+	}
+	fds := []unix.PollFd{{Fd: int32(fd)}}
 	n, err := unix.Poll(fds, 0)
 	return err == nil && n > 0 && fds[0].Revents&unix.POLLERR != 0
 }
