@@ -135,7 +135,7 @@ func (s *apiKeys) Create(ctx context.Context, opts APIKeyCreateOptions) (*APIKey
 		return nil, fmt.Errorf("astral: encoding the create request: %w", err)
 	}
 	var key createdAPIKey
-	if err := s.client.do(ctx, http.MethodPost, s.client.endpoint("api-keys"), body, idempotencyKey, &key); err != nil {
+	if err := s.client.do(ctx, request{method: http.MethodPost, url: s.client.endpoint("api-keys"), body: body, idempotencyKey: idempotencyKey}, &key); err != nil {
 		return nil, err
 	}
 	return &key.APIKey, nil
@@ -154,7 +154,7 @@ func (s *apiKeys) one(ctx context.Context, method, id string) (*APIKey, error) {
 		return nil, err
 	}
 	var key APIKey
-	if err := s.client.do(ctx, method, s.client.endpoint("api-keys", id), nil, "", &key); err != nil {
+	if err := s.client.do(ctx, request{method: method, url: s.client.endpoint("api-keys", id)}, &key); err != nil {
 		return nil, err
 	}
 	return &key, nil
@@ -173,7 +173,7 @@ func (s *apiKeys) List(ctx context.Context, opts *APIKeyListOptions) (*APIKeyLis
 		u.RawQuery = q.Encode()
 	}
 	var page apiKeyPage
-	if err := s.client.do(ctx, http.MethodGet, u, nil, "", &page); err != nil {
+	if err := s.client.do(ctx, request{method: http.MethodGet, url: u}, &page); err != nil {
 		return nil, err
 	}
 	list := &APIKeyList{Items: page.Data}
@@ -219,7 +219,7 @@ func (s *apiKeys) FindByIdempotencyKey(ctx context.Context, idempotencyKey strin
 	u := s.client.endpoint("api-keys")
 	u.RawQuery = url.Values{"idempotency_key": {idempotencyKey}}.Encode()
 	var found foundAPIKeys
-	if err := s.client.do(ctx, http.MethodGet, u, nil, "", &found); err != nil {
+	if err := s.client.do(ctx, request{method: http.MethodGet, url: u}, &found); err != nil {
 		return nil, err
 	}
 	return found.Data, nil

@@ -216,10 +216,18 @@ type response interface {
 	validate() error
 }
 
+// request is what every attempt of a call sends.
+type request struct {
+	method string
+	url    *url.URL
+	body   []byte
+	// idempotencyKey is sent when non-empty.
+	idempotencyKey string
+}
+
 // do sends one call, with retries, and decodes a 2xx body into v.
-// idempotencyKey is sent when non-empty.
-func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte, idempotencyKey string, v response) error {
-	st, err := c.newCall(ctx, method, u, body, idempotencyKey)
+func (c *Client) do(ctx context.Context, r request, v response) error {
+	st, err := c.newCall(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -232,7 +240,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 		if errors.As(err, &rateErr) {
 			return rateErr
 		}
-		return &ConnectionError{Method: method, URL: st.url, Attempts: max(st.attempts, 1), Err: err, NotSent: !st.mayHaveArrived}
+		return &ConnectionError{Method: r.method, URL: st.url, Attempts: max(st.attempts, 1), Err: err, NotSent: !st.mayHaveArrived}
 	}
 	defer resp.Body.Close()
 	c.clock.observe(resp.Header.Get("Date"), time.Now())
@@ -257,24 +265,24 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 }
 
 // newCall builds the request that every attempt of a call sends.
-func (c *Client) newCall(ctx context.Context, method string, u *url.URL, body []byte, idempotencyKey string) (*call, error) {
-	st := &call{method: method, url: u.String()}
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
+func (c *Client) newCall(ctx context.Context, r request) (*call, error) {
+	st := &call{method: r.method, url: r.url.String()}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, st.url, r)
+	req, err := http.NewRequestWithContext(ctx, r.method, st.url, body)
 	if err != nil {
-		return nil, fmt.Errorf("astral: %s %s: %w", method, st.url, err)
+		return nil, fmt.Errorf("astral: %s %s: %w", r.method, st.url, err)
 	}
 	req.Header.Set("Authorization", c.authorization)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if idempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", idempotencyKey)
+	if r.idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", r.idempotencyKey)
 	}
 	st.req = req
 	return st, nil

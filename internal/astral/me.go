@@ -59,7 +59,7 @@ type Organization struct {
 // may not manage keys; a key that is not valid is ErrUnauthenticated.
 func (c *Client) Me(ctx context.Context) (*Identity, error) {
 	var id Identity
-	if err := c.do(ctx, http.MethodGet, c.endpoint("me"), nil, "", &id); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, url: c.endpoint("me")}, &id); err != nil {
 		return nil, err
 	}
 	return &id, nil

@@ -98,12 +98,15 @@ const (
 // 1 or 2), and its creates complete on the API with nobody to hear them;
 // and once Terraform is gone nobody would ever end the process, which
 // go-plugin serves until told to stop. Terraform ends the process itself
-// when it exits normally, so a parent that changes means one that died.
+// when it exits normally, so a parent that changes means one that died; so
+// does a stdout that nobody reads any more, which tells it even when
+// Terraform died before the process could note its parent (a kill that
+// lands as Terraform starts the process).
 func outliveTerraform(watch *runwatch.Watch) {
 	signal.Ignore(syscall.SIGPIPE)
 	parent := os.Getppid()
 	go func() {
-		for os.Getppid() == parent {
+		for os.Getppid() == parent && !pipeUnread(os.Stdout) {
 			time.Sleep(parentPollInterval)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), requestsGrace)

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
@@ -110,6 +111,7 @@ func (a *revokeAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 		return
 	}
 	if key.Status == astral.APIKeyStatusRevoked {
+		tflog.Info(ctx, "API key to revoke was revoked already", map[string]any{"id": key.ID})
 		resp.SendProgress(action.InvokeProgressEvent{
 			Message: fmt.Sprintf("The API key %q (%s) was already revoked%s; nothing to do.", key.Name, key.ID, revokedAtPhrase(key)),
 		})
@@ -125,6 +127,7 @@ func (a *revokeAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 		resp.Diagnostics.Append(clientErrorDiagnostic(fmt.Sprintf("Could not revoke the API key %q (%s)", key.Name, id), err))
 		return
 	}
+	tflog.Info(ctx, "Revoked API key", map[string]any{"id": revoked.ID})
 	resp.SendProgress(action.InvokeProgressEvent{
 		Message: fmt.Sprintf("Revoked the API key %q (%s)%s.", revoked.Name, revoked.ID, revokedAtPhrase(revoked)),
 	})

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
@@ -103,10 +102,11 @@ func (d *providerData) addReadError(ctx context.Context, diags *diag.Diagnostics
 	d.reportRefusal(ctx, diags, clientErrorDiagnostic(summary, err))
 }
 
-// checkOrganization adds an error when the key of the state, recorded in
-// organization, belongs to another organization than the provider's key.
-// A state written before keys recorded their organization passes.
-func checkOrganization(identity *astral.Identity, organization, name, id types.String, diags *diag.Diagnostics) {
+// checkOrganization adds an error when key, of the state, belongs to
+// another organization than the provider's key. A state written before keys
+// recorded their organization passes.
+func checkOrganization(identity *astral.Identity, key apiKeyModel, diags *diag.Diagnostics) {
+	organization, name, id := key.OrganizationID, key.Name, key.ID
 	if organization.IsNull() || organization.IsUnknown() || organization.ValueString() == identity.Organization.ID {
 		return
 	}
@@ -132,7 +132,7 @@ func (d *providerData) inCallersOrganization(ctx context.Context, key apiKeyMode
 		return false
 	}
 	var found diag.Diagnostics
-	checkOrganization(identity, key.OrganizationID, key.Name, key.ID, &found)
+	checkOrganization(identity, key, &found)
 	diags.Append(found...)
 	return !found.HasError()
 }

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -295,9 +294,8 @@ func TestAPIKeyResource_DeleteLeavesKeyActive(t *testing.T) {
 	resp := fwresource.DeleteResponse{State: req.State}
 	r.Delete(ctx, req, &resp)
 
-	checkDiagnostics(t, resp.Diagnostics, "",
-		fmt.Sprintf("The API key %q (%s) has left the state but stays active until it expires at %s, because revoke_on_destroy is false.",
-			key.Name, key.ID, expiry.Format(time.RFC3339)), path.Empty())
+	checkDiagnostics(t, resp.Diagnostics, wantDiagnostics{warning: fmt.Sprintf("The API key %q (%s) has left the state but stays active until it expires at %s, because revoke_on_destroy is false.",
+		key.Name, key.ID, expiry.Format(time.RFC3339))})
 	got, err := env.Client.APIKeys.Read(ctx, key.ID)
 	if err != nil || got.Status != astral.APIKeyStatusActive {
 		t.Errorf("the key after the destroy: %v, %v; want it active", got, err)

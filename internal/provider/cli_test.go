@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -264,6 +265,7 @@ func skipUnlessCLI(t *testing.T, feature string) {
 			continue
 		}
 		if cliHas(feature) {
+			testFeatures.record(t, feature)
 			return
 		}
 		need := "Terraform " + f.terraform + "+"
@@ -401,5 +403,66 @@ func skipInCLIMatrix(t *testing.T) {
 	t.Helper()
 	if os.Getenv(envCLIMatrix) != "" {
 		t.Skip("what it tests does not change with the CLI: it runs once, with the terraform on PATH")
+	}
+}
+
+// envCLIPrevious is set by make testacc-matrix for a Terraform of the
+// matrix that is neither the oldest nor the newest of the run: it names the
+// Terraform version just below it (see skipOnIntermediateCLI).
+const envCLIPrevious = "ASTRAL_TEST_CLI_PREVIOUS"
+
+// skipOnIntermediateCLI skips, on a Terraform between the oldest and the
+// newest of the run, a test that needs nothing the Terraform just below it
+// lacks: the releases on either side, which run it too, bracket what it
+// proves. Such a Terraform runs the tests of the features it is the oldest
+// of the run to have (skipUnlessCLI records a test's features, which is why
+// it comes first in a test).
+func skipOnIntermediateCLI(t *testing.T) {
+	t.Helper()
+	previous := os.Getenv(envCLIPrevious)
+	if previous == "" || acceptanceCLI.product != "Terraform" {
+		return
+	}
+	for _, feature := range testFeatures.of(t) {
+		for _, f := range cliFeatures {
+			if f.name == feature && versionBefore(previous, f.terraform) {
+				return
+			}
+		}
+	}
+	t.Skipf("%s lies between older and newer Terraform releases of this run, which run this test; here run only the tests of what Terraform %s lacks", acceptanceCLI, previous)
+}
+
+// featureRecord holds, by test name, the features that skipUnlessCLI found
+// a test to need.
+type featureRecord struct {
+	mu     sync.Mutex
+	byTest map[string][]string
+}
+
+var testFeatures featureRecord
+
+func (r *featureRecord) record(t *testing.T, feature string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byTest == nil {
+		r.byTest = map[string][]string{}
+	}
+	r.byTest[t.Name()] = append(r.byTest[t.Name()], feature)
+}
+
+// of returns the features recorded for t and for the tests it is a subtest of.
+func (r *featureRecord) of(t *testing.T) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var features []string
+	name := t.Name()
+	for {
+		features = append(features, r.byTest[name]...)
+		i := strings.LastIndex(name, "/")
+		if i < 0 {
+			return features
+		}
+		name = name[:i]
 	}
 }

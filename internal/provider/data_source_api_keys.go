@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 var (
@@ -137,5 +138,6 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		item.LastUsedAt = rfc3339(key.LastUsedAt)
 		config.Keys = append(config.Keys, item)
 	}
+	tflog.Debug(ctx, "Listed API keys", map[string]any{"matched": len(config.Keys)})
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
 }

@@ -1,11 +1,14 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // Every duration of the provider is written one way: whole numbers, each
@@ -123,6 +126,31 @@ func formatDuration(d time.Duration) string {
 		return "0s"
 	}
 	return s
+}
+
+// durationValidator accepts a duration of its kind (see durationKind), with
+// an error that says what one looks like: Go's own says only "time:
+// invalid duration".
+type durationValidator struct {
+	kind durationKind
+}
+
+var _ validator.String = durationValidator{}
+
+func (v durationValidator) Description(context.Context) string {
+	return "a positive duration such as " + v.kind.exampleList(`"`)
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := v.kind.parse(req.ConfigValue.ValueString()); err != nil {
+		// Terraform shows the resource's line for a nested attribute: the detail names it.
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", req.Path.String()+": "+err.Error()+".")
+	}
 }
 
 // expiryAfter is the expiry of a key created at now that lives for

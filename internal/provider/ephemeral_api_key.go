@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
@@ -119,8 +121,12 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 	}
 	// Revoked by Close, or, should Terraform be killed first, with the run.
 	e.data.created.add(key)
-	// Private data is JSON; a string always marshals.
-	id, _ := json.Marshal(key.ID)
+	tflog.Info(ctx, "Opened ephemeral API key", map[string]any{"id": key.ID, "expires_at": expiresAt.Format(time.RFC3339)})
+	id, err := json.Marshal(key.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Could not remember the ephemeral API key "+key.ID, "Its id did not encode as JSON ("+err.Error()+"). The key expires on its own at "+expiresAt.Format(time.RFC3339)+".")
+		return
+	}
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyID, id)...)
 
 	config.ID = types.StringValue(key.ID)
@@ -132,8 +138,14 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 func (e *ephemeralAPIKey) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
 	raw, diags := req.Private.GetKey(ctx, privateKeyID)
 	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || raw == nil {
+		return
+	}
 	var id string
-	if resp.Diagnostics.HasError() || raw == nil || json.Unmarshal(raw, &id) != nil {
+	if err := json.Unmarshal(raw, &id); err != nil {
+		// Only Open writes it; the killed-run sweep still revokes the key.
+		resp.Diagnostics.AddWarning("Ephemeral API key not revoked",
+			"The provider could not read which key this run opened ("+err.Error()+"), so it is not revoked now; it expires on its own.")
 		return
 	}
 	client, missing := e.data.apiClient()
@@ -142,7 +154,13 @@ func (e *ephemeralAPIKey) Close(ctx context.Context, req ephemeral.CloseRequest,
 		return
 	}
 	// A key that is gone needs no revoking.
-	if _, err := client.APIKeys.Revoke(ctx, id); err != nil && !errors.Is(err, astral.ErrNotFound) {
+	_, err := client.APIKeys.Revoke(ctx, id)
+	switch {
+	case errors.Is(err, astral.ErrNotFound):
+		tflog.Info(ctx, "Ephemeral API key already gone", map[string]any{"id": id})
+	case err != nil:
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+id+"; it expires on its own", err))
+	default:
+		tflog.Info(ctx, "Revoked ephemeral API key", map[string]any{"id": id})
 	}
 }

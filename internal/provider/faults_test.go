@@ -45,11 +45,8 @@ func TestAccFaults(t *testing.T) {
 		refuse int64
 		// stall is how many requests for keys the proxy forwards but answers
 		// only once the client has given up: a timeout after the API committed.
-		stall      int64
-		maxRetries int
-		timeout    string // request_timeout; empty: the default
-		// rateLimitWait is rate_limit_wait; empty: the default.
-		rateLimitWait string
+		stall  int64
+		client faultClient
 		// wantError, when set, is the error of the first run; otherwise
 		// the first run succeeds.
 		wantError *regexp.Regexp
@@ -57,9 +54,9 @@ func TestAccFaults(t *testing.T) {
 		placeholders bool
 	}{
 		{
-			name:       "30% 503 retried",
-			faults:     sandbox.Faults{ErrorRate: 0.3, ErrorStatus: http.StatusServiceUnavailable},
-			maxRetries: 10,
+			name:   "30% 503 retried",
+			faults: sandbox.Faults{ErrorRate: 0.3, ErrorStatus: http.StatusServiceUnavailable},
+			client: faultClient{maxRetries: 10},
 		},
 		{
 			name:   "30% 503 without retries",
@@ -68,17 +65,17 @@ func TestAccFaults(t *testing.T) {
 			wantError: wrapped(`Could not create the API key.*The Astral API failed on every attempt.*POST http://127\.0\.0\.1:\d+/v1/api-keys: 503 unavailable.*\(request req_[0-9A-Z]{26}\)`),
 		},
 		{
-			name:       "429 storm with Retry-After",
-			faults:     sandbox.Faults{RateLimitPerSecond: 10, ErrorRate: 0.2, ErrorStatus: http.StatusTooManyRequests},
-			maxRetries: 10,
+			name:   "429 storm with Retry-After",
+			faults: sandbox.Faults{RateLimitPerSecond: 10, ErrorRate: 0.2, ErrorStatus: http.StatusTooManyRequests},
+			client: faultClient{maxRetries: 10},
 		},
 		{
 			// Waiting for the rate limit is no retry: without retries, a
 			// limit that refuses every request ends the run only once
 			// rate_limit_wait is spent.
-			name:          "429 on every request beyond rate_limit_wait",
-			faults:        sandbox.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests},
-			rateLimitWait: "1s",
+			name:   "429 on every request beyond rate_limit_wait",
+			faults: sandbox.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests},
+			client: faultClient{rateLimitWait: "1s"},
 			// A call held back by another's 429 never gets one of its own:
 			// the error then names the wait instead of the API's answer.
 			// The create fails at its first request: GET /v1/me, or the
@@ -90,28 +87,27 @@ func TestAccFaults(t *testing.T) {
 			faults: sandbox.Faults{LatencyMS: 200},
 		},
 		{
-			name:       "20% dropped after commit",
-			faults:     sandbox.Faults{DropAfterCommitRate: 0.2},
-			maxRetries: 10,
+			name:   "20% dropped after commit",
+			faults: sandbox.Faults{DropAfterCommitRate: 0.2},
+			client: faultClient{maxRetries: 10},
 		},
 		{
-			name:       "unreachable for 20 requests",
-			refuse:     20,
-			maxRetries: 10,
+			name:   "unreachable for 20 requests",
+			refuse: 20,
+			client: faultClient{maxRetries: 10},
 		},
 		{
 			name:   "unreachable for the whole run",
 			refuse: -1,
 			// Nothing is sent: the create first hears the API's clock, and
 			// that request fails.
-			wantError:  wrapped(`Could not create the API key.*No response from the Astral API at http://127\.0\.0\.1:\d+\..*GET http://127\.0\.0\.1:\d+/v1/me: no response after 2 attempts`),
-			maxRetries: 1,
+			wantError: wrapped(`Could not create the API key.*No response from the Astral API at http://127\.0\.0\.1:\d+\..*GET http://127\.0\.0\.1:\d+/v1/me: no response after 2 attempts`),
+			client:    faultClient{maxRetries: 1},
 		},
 		{
-			name:       "request timeout elapsing after commit",
-			stall:      20,
-			timeout:    "2s",
-			maxRetries: 3,
+			name:   "request timeout elapsing after commit",
+			stall:  20,
+			client: faultClient{timeout: "2s", maxRetries: 3},
 		},
 		{
 			// Without a retry, every create whose answer is lost leaves a
@@ -119,7 +115,7 @@ func TestAccFaults(t *testing.T) {
 			// Idempotency-Key, revokes it and replaces it.
 			name:         "request timeout after commit, without retries",
 			stall:        faultKeys,
-			timeout:      "2s",
+			client:       faultClient{timeout: "2s"},
 			wantError:    wrapped(`Could not create the API key.*did not finish in time.*raise request_timeout.*POST http://127\.0\.0\.1:\d+/v1/api-keys`),
 			placeholders: true,
 		},
@@ -152,9 +148,7 @@ func TestAccFaults(t *testing.T) {
 					proxy.stalls.Store(0)
 				}
 			}
-			config := faultConfig(endpoint, env.HeadCoachKey, tt.maxRetries, tt.timeout, tt.rateLimitWait)
-
-			first := resource.TestStep{PreConfig: startFault, Config: config, ExpectError: tt.wantError}
+			first := resource.TestStep{PreConfig: startFault, Config: faultConfig(endpoint, env.HeadCoachKey, tt.client), ExpectError: tt.wantError}
 			if tt.placeholders {
 				first = lostCreateStep(first)
 			}
@@ -163,7 +157,10 @@ func TestAccFaults(t *testing.T) {
 				first,
 				resource.TestStep{
 					PreConfig: endFault,
-					Config:    config,
+					// With the fault gone, the client has the default timeout
+					// and a few retries: the short timeouts that make some
+					// faults could otherwise fail a request on a loaded machine.
+					Config: faultConfig(endpoint, env.HeadCoachKey, faultClient{maxRetries: 3}),
 					ConfigPlanChecks: resource.ConfigPlanChecks{
 						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
@@ -181,13 +178,21 @@ func TestAccFaults(t *testing.T) {
 	}
 }
 
-func faultConfig(endpoint, apiKey string, maxRetries int, timeout, rateLimitWait string) string {
+// faultClient is how the provider's client of a fault row retries and waits.
+type faultClient struct {
+	maxRetries int
+	timeout    string // request_timeout; empty: the default
+	// rateLimitWait is rate_limit_wait; empty: the default.
+	rateLimitWait string
+}
+
+func faultConfig(endpoint, apiKey string, client faultClient) string {
 	var extra string
-	if timeout != "" {
-		extra = fmt.Sprintf("  request_timeout = %q\n", timeout)
+	if client.timeout != "" {
+		extra = fmt.Sprintf("  request_timeout = %q\n", client.timeout)
 	}
-	if rateLimitWait != "" {
-		extra += fmt.Sprintf("  rate_limit_wait = %q\n", rateLimitWait)
+	if client.rateLimitWait != "" {
+		extra += fmt.Sprintf("  rate_limit_wait = %q\n", client.rateLimitWait)
 	}
 	return fmt.Sprintf(`
 provider "astral" {
@@ -200,7 +205,7 @@ resource "astral_api_key" "fault" {
   count = %d
   name  = "%sfault-${count.index}"
 }
-`, endpoint, apiKey, maxRetries, extra, faultKeys, testKeyPrefix)
+`, endpoint, apiKey, client.maxRetries, extra, faultKeys, testKeyPrefix)
 }
 
 // faultyProxy forwards to the sandbox, except that it refuses the next

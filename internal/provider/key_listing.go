@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
 
@@ -92,6 +94,7 @@ func (l *keyListing) fetchPage(ctx context.Context, client *astral.Client) {
 	defer l.mu.Unlock()
 	l.pages++
 	if err != nil {
+		tflog.Warn(ctx, "Listing of keys for the refresh failed: reading the rest one by one", map[string]any{"page": l.pages, "error": err.Error()})
 		l.done = true
 		return
 	}
@@ -106,6 +109,7 @@ func (l *keyListing) fetchPage(ctx context.Context, client *astral.Client) {
 	// A repeated cursor would loop; the bound on pages ends that too.
 	l.done = page.NextCursor == "" || page.NextCursor == l.cursor || l.pages >= maxListingPages
 	l.cursor = page.NextCursor
+	tflog.Debug(ctx, "Fetched a page of keys for the refresh", map[string]any{"page": l.pages, "keys": len(page.Items), "last": l.done})
 }
 
 // forget makes the listing answer nothing for id from now on.

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
@@ -76,6 +77,7 @@ func (l *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 		var pushed int64
 		for key, err := range filter.keys(ctx, client) {
 			if err != nil {
+				tflog.Warn(ctx, "Listing of API keys failed", map[string]any{"pushed": pushed, "error": err.Error()})
 				push(list.ListResult{Diagnostics: diag.Diagnostics{clientErrorDiagnostic("Could not list the API keys", err)}})
 				return
 			}
@@ -91,6 +93,7 @@ func (l *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 			}
 			// Terraform stops reading at its limit: no page beyond it is fetched.
 			if pushed++; req.Limit > 0 && pushed >= req.Limit {
+				tflog.Debug(ctx, "Listed API keys up to Terraform's limit", map[string]any{"limit": req.Limit})
 				return
 			}
 		}

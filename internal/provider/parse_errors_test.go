@@ -180,7 +180,7 @@ func TestParseErrorValidators(t *testing.T) {
 			at := path.Root("attribute")
 			var resp validator.StringResponse
 			tt.validator.ValidateString(context.Background(), validator.StringRequest{Path: at, ConfigValue: tt.value}, &resp)
-			checkDiagnostics(t, resp.Diagnostics, tt.wantError, "", at)
+			checkDiagnostics(t, resp.Diagnostics, wantDiagnostics{error: tt.wantError, at: at})
 			for _, goText := range goParseErrors {
 				for _, d := range resp.Diagnostics {
 					if strings.Contains(d.Detail(), goText) {

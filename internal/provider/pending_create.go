@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 )
@@ -91,6 +92,7 @@ func pendingCreateOf(state apiKeyResourceModel) *pendingCreate {
 // settlePendingCreate), so that no key is left active without a state that
 // knows it. cause is the error that says why.
 func (r *apiKeyResource) keepPendingCreate(ctx context.Context, state apiKeyResourceModel, cause diag.Diagnostic, resp *resource.CreateResponse) {
+	tflog.Warn(ctx, "Create of an API key not confirmed: keeping a placeholder", map[string]any{"name": state.Name.ValueString(), "id": state.ID.ValueString()})
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if resp.Identity != nil && state.ID.IsNull() {
 		// A placeholder has no key id yet: its identity is its organization.
@@ -148,6 +150,7 @@ func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral
 	keys, err := client.APIKeys.FindByIdempotencyKey(ctx, pending.IdempotencyKey)
 	switch {
 	case errors.Is(err, astral.ErrNotFound):
+		tflog.Info(ctx, "Unconfirmed create made no key", map[string]any{"name": pending.Name})
 		// The API answers 404 to another organization's key as well.
 		if !r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not confirm whether the API key "+strconv.Quote(pending.Name)+" was created", diags) {
 			return
@@ -178,6 +181,7 @@ func (r *apiKeyResource) settlePendingCreate(ctx context.Context, client *astral
 		default:
 			outcome = "had expired already"
 		}
+		tflog.Info(ctx, "Settled an unconfirmed create", map[string]any{"id": key.ID, "status": string(key.Status)})
 		settled = append(settled, fmt.Sprintf("the API had created it at %s (%s), and that key, whose secret nothing holds, %s",
 			key.CreatedAt.UTC().Format(time.RFC3339), key.ID, outcome))
 	}

@@ -40,6 +40,7 @@ type testAccEnv struct {
 // each start one may run in parallel.
 func newTestAccEnv(t *testing.T) *testAccEnv {
 	t.Helper()
+	skipOnIntermediateCLI(t)
 	env := sandboxtest.Start(t)
 	return &testAccEnv{Env: env, Client: newTestClient(t, env.URL, env.HeadCoachKey)}
 }

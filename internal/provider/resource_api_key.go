@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/astral/terraform-provider-astral/internal/astral"
 	"github.com/astral/terraform-provider-astral/internal/runwatch"
@@ -240,24 +242,13 @@ func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequ
 
 // ValidateConfig checks what spans several arguments.
 func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var (
-		rotation        types.Object
-		revokeOnDestroy types.Bool
-		expiresAt       timestamp
-	)
-	getAttributes(ctx, req.Config, &resp.Diagnostics, map[string]any{
-		"rotation": &rotation, "revoke_on_destroy": &revokeOnDestroy, "expires_at": &expiresAt,
-	})
+	var config configValues
+	getAttributes(ctx, req.Config, &config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateRotationWindow(ctx, rotation, &resp.Diagnostics)
-	if !revokeOnDestroy.IsNull() && !revokeOnDestroy.IsUnknown() && !revokeOnDestroy.ValueBool() &&
-		expiresAt.IsNull() && rotation.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("revoke_on_destroy"), "Key left active forever",
-			"revoke_on_destroy = false leaves a destroyed or replaced key active until it expires, and this key never expires. "+
-				"Set expires_at or rotation, or remove revoke_on_destroy.")
-	}
+	validateRotationWindow(ctx, config.Rotation, &resp.Diagnostics)
+	validateRevokeOnDestroy(config, &resp.Diagnostics)
 }
 
 // ModifyPlan refuses a create with an expiry that has passed, replaces a key
@@ -278,19 +269,11 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			return
 		}
 	}
-	var (
-		id, name, organization types.String
-		expiresAt, createdAt   timestamp
-		readyAtRefresh         types.Bool
-		placeholderKey         types.String
-	)
+	var prior priorValues
 	if !req.State.Raw.IsNull() {
-		getAttributes(ctx, req.State, &resp.Diagnostics, map[string]any{
-			"id": &id, "name": &name, "organization_id": &organization, "expires_at": &expiresAt, "created_at": &createdAt,
-			"ready_for_rotation": &readyAtRefresh, "idempotency_key": &placeholderKey,
-		})
+		getAttributes(ctx, req.State, &prior, &resp.Diagnostics)
 		if identity != nil {
-			checkOrganization(identity, organization, name, id, &resp.Diagnostics)
+			checkOrganization(identity, apiKeyModel{ID: prior.ID, Name: prior.Name, OrganizationID: prior.OrganizationID}, &resp.Diagnostics)
 		}
 		if resp.Diagnostics.HasError() {
 			return
@@ -300,11 +283,8 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 
-	var (
-		plannedExpiresAt timestamp
-		rotation         types.Object
-	)
-	getAttributes(ctx, req.Plan, &resp.Diagnostics, map[string]any{"expires_at": &plannedExpiresAt, "rotation": &rotation})
+	var planned plannedValues
+	getAttributes(ctx, req.Plan, &planned, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -312,7 +292,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	now := r.data.now()
 
 	if req.State.Raw.IsNull() {
-		if expiresAt, ok := parseTime(plannedExpiresAt.StringValue); ok {
+		if expiresAt, ok := parseTime(planned.ExpiresAt.StringValue); ok {
 			addPastExpiryError(&resp.Diagnostics, expiresAt, now)
 		}
 		// rotate_before is shorter than expire_after: a new key is never due.
@@ -329,27 +309,58 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 
-	if !placeholderKey.IsNull() {
+	if !prior.IdempotencyKey.IsNull() {
 		// A placeholder is replaced even if untainted: the apply settles
 		// its create (see Delete). Unknown differs from the state's null id,
 		// so Terraform honours the replacement.
+		tflog.Info(ctx, "Planning to settle the unconfirmed create of a placeholder", map[string]any{"name": prior.Name.ValueString()})
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringUnknown())...)
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("id"))
 		return
 	}
 
-	if modifyPlanIfKeyDueForRotation(ctx, rotation, createdAt, expiresAt, readyAtRefresh.ValueBool(), now, resp) {
+	// The refresh may have found the key due by the API's word (expired)
+	// before this machine's clock says so.
+	life := keyLife{createdAt: prior.CreatedAt, expiresAt: prior.ExpiresAt, dueByAPI: prior.ReadyForRotation.ValueBool()}
+	if readyForRotation(ctx, planned.Rotation, life, now).ValueBool() {
+		tflog.Info(ctx, "API key due for rotation: planning its replacement", map[string]any{"id": prior.ID.ValueString(), "expires_at": prior.ExpiresAt.ValueString()})
+		planRotation(ctx, resp)
 		return
 	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
 
-	expiry, ok := parseTime(expiresAt.StringValue)
+	expiry, ok := parseTime(prior.ExpiresAt.StringValue)
 	// A changed expires_at already replaces the key: nothing to tell.
-	if ok && !now.Before(expiry) && plannedExpiresAt.Equal(expiresAt) {
+	if ok && !now.Before(expiry) && planned.ExpiresAt.Equal(prior.ExpiresAt) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("expires_at"), "API key expired",
 			fmt.Sprintf("The API key %q (%s) expired at %s and no longer authenticates. "+
 				"It stays in the state. To replace it, set expires_at to a later time, or remove expires_at for a key that never expires, and apply.",
-				name.ValueString(), id.ValueString(), expiry.UTC().Format(time.RFC3339Nano)))
+				prior.Name.ValueString(), prior.ID.ValueString(), expiry.UTC().Format(time.RFC3339Nano)))
 	}
+}
+
+// configValues is what ValidateConfig reads of the configuration.
+type configValues struct {
+	Rotation        types.Object `tfsdk:"rotation"`
+	RevokeOnDestroy types.Bool   `tfsdk:"revoke_on_destroy"`
+	ExpiresAt       timestamp    `tfsdk:"expires_at"`
+}
+
+// priorValues is what ModifyPlan reads of the prior state.
+type priorValues struct {
+	ID               types.String `tfsdk:"id"`
+	Name             types.String `tfsdk:"name"`
+	OrganizationID   types.String `tfsdk:"organization_id"`
+	ExpiresAt        timestamp    `tfsdk:"expires_at"`
+	CreatedAt        timestamp    `tfsdk:"created_at"`
+	ReadyForRotation types.Bool   `tfsdk:"ready_for_rotation"`
+	IdempotencyKey   types.String `tfsdk:"idempotency_key"`
+}
+
+// plannedValues is what ModifyPlan reads of the plan.
+type plannedValues struct {
+	ExpiresAt timestamp    `tfsdk:"expires_at"`
+	Rotation  types.Object `tfsdk:"rotation"`
 }
 
 // addPastExpiryError refuses an expiry at or before now, as the API does.
@@ -403,6 +414,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	// Chosen here rather than by the client, so that a create whose answer
 	// is lost can be asked again in a later run (see keepPendingCreate).
 	opts.IdempotencyKey = rand.Text()
+	tflog.Debug(ctx, "Creating API key", map[string]any{"name": opts.Name})
 	key, err := client.APIKeys.Create(ctx, opts)
 	if key == nil && runwatch.RunGone(ctx) {
 		key = r.settleAbandonedCreate(ctx, client, opts, err)
@@ -428,6 +440,8 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 
 	r.data.keyChanged(key.ID)
+	// A replay is the answer to a request that arrived before, whose answer was lost.
+	tflog.Info(ctx, "Created API key", map[string]any{"id": key.ID, "replayed": key.Replayed})
 
 	// With recipients, only the secret's encryption goes into the state.
 	// Should that fail, nothing holds the secret: the key is kept as a
@@ -486,6 +500,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		if state.OrganizationID.IsNull() {
 			hint = " If the provider's api_key now belongs to another organization, set it back before applying."
 		}
+		tflog.Warn(ctx, "API key gone: removing it from the state", map[string]any{"id": state.ID.ValueString()})
 		resp.Diagnostics.AddWarning("API key no longer exists",
 			fmt.Sprintf("The API key %q (%s) no longer exists in the organization of the provider's API key, "+
 				"so it has been removed from the state and the next plan creates a new one.%s",
@@ -508,6 +523,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		if key.RevokedAt != nil {
 			revokedAt = "at " + key.RevokedAt.UTC().Format(time.RFC3339)
 		}
+		tflog.Warn(ctx, "API key revoked outside Terraform: removing it from the state", map[string]any{"id": key.ID})
 		resp.Diagnostics.AddWarning("API key revoked outside Terraform",
 			fmt.Sprintf("The API key %q (%s) was revoked %s, outside this configuration's applies: in the Astral app, through the API, "+
 				"or by the provider undoing an apply whose Terraform was killed. It has been removed from the state, and the next plan creates a new one.",
@@ -521,8 +537,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 // setState records what the API says of key in the state read.
 func (r *apiKeyResource) setState(ctx context.Context, state apiKeyResourceModel, key *astral.APIKey, resp *resource.ReadResponse) {
 	state.setFrom(key)
-	expired := key.Status == astral.APIKeyStatusExpired
-	state.ReadyForRotation = readyForRotation(ctx, state.Rotation, state.CreatedAt, state.ExpiresAt, expired, r.data.now())
+	life := keyLife{createdAt: state.CreatedAt, expiresAt: state.ExpiresAt, dueByAPI: key.Status == astral.APIKeyStatusExpired}
+	state.ReadyForRotation = readyForRotation(ctx, state.Rotation, life, r.data.now())
 	// An imported key has no value yet: the default, as a configuration without it has.
 	if state.RevokeOnDestroy.IsNull() {
 		state.RevokeOnDestroy = types.BoolValue(true)
@@ -564,17 +580,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 
 	id := state.ID.ValueString()
-	// A key without an expiry would stay active forever: it is revoked
-	// whatever revoke_on_destroy says (it can be false for such a key only
-	// after an import into a configuration with rotation).
-	if !state.RevokeOnDestroy.IsNull() && !state.RevokeOnDestroy.ValueBool() && !state.ExpiresAt.IsNull() {
-		if !r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not verify the organization of the provider's API key", &resp.Diagnostics) {
-			return
-		}
-		resp.Diagnostics.AddWarning("API key left active",
-			fmt.Sprintf("The API key %q (%s) has left the state but stays active until it expires at %s, because revoke_on_destroy is false. "+
-				"If nothing uses it any more, revoke it in the Astral app under Settings → Security.",
-				state.Name.ValueString(), id, state.ExpiresAt.ValueString()))
+	if r.leftActive(ctx, state, &resp.Diagnostics) {
 		return
 	}
 	// Revoking a revoked key succeeds. The API answers 404 to a key that is
@@ -584,9 +590,12 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	_, err := client.APIKeys.Revoke(ctx, id)
 	switch {
 	case errors.Is(err, astral.ErrNotFound):
+		tflog.Info(ctx, "API key to revoke not found", map[string]any{"id": id})
 		r.data.inCallersOrganization(ctx, state.apiKeyModel, "Could not tell whether the API key "+id+" still exists", &resp.Diagnostics)
 	case err != nil:
 		resp.Diagnostics.Append(clientErrorDiagnostic("Could not revoke the API key "+id, err))
+	default:
+		tflog.Info(ctx, "Revoked API key", map[string]any{"id": id})
 	}
 }
 
@@ -658,13 +667,16 @@ type attributeGetter interface {
 	GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics
 }
 
-// getAttributes reads the named top-level attributes into their targets.
+// getAttributes fills each field of target, a pointer to a struct whose
+// fields carry tfsdk tags, from the top-level attribute its tag names.
 // Validation and planning run once per key, a thousand at a time, and need
 // a few attributes each: reading a whole model costs the framework about
 // five times as much (reflection over every field of the struct).
-func getAttributes(ctx context.Context, from attributeGetter, diags *diag.Diagnostics, targets map[string]any) {
-	for name, target := range targets {
-		diags.Append(from.GetAttribute(ctx, path.Root(name), target)...)
+func getAttributes(ctx context.Context, from attributeGetter, target any, diags *diag.Diagnostics) {
+	fields := reflect.ValueOf(target).Elem()
+	for i := range fields.NumField() {
+		name := fields.Type().Field(i).Tag.Get("tfsdk")
+		diags.Append(from.GetAttribute(ctx, path.Root(name), fields.Field(i).Addr().Interface())...)
 	}
 }
 

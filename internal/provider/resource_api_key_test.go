@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -581,7 +581,7 @@ func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 			resp := fwresource.ModifyPlanResponse{Plan: req.Plan}
 			r.ModifyPlan(context.Background(), req, &resp)
 
-			checkDiagnostics(t, resp.Diagnostics, tt.wantError, tt.wantWarning, path.Root("expires_at"))
+			checkDiagnostics(t, resp.Diagnostics, wantDiagnostics{error: tt.wantError, warning: tt.wantWarning, at: path.Root("expires_at")})
 			want := rawOf(t, s, nil)
 			if tt.plan != nil {
 				p := *tt.plan
@@ -598,15 +598,21 @@ func TestAPIKeyResource_ModifyPlan(t *testing.T) {
 	}
 }
 
-// checkDiagnostics checks that diags hold at most one error and one
-// warning, each with the given detail and, unless at is empty, at that
-// attribute; an empty detail means none of that severity.
-func checkDiagnostics(t *testing.T, diags diag.Diagnostics, wantError, wantWarning string, at path.Path) {
+// wantDiagnostics is what checkDiagnostics expects: at most one error and
+// one warning, each with the given detail (empty: none of that severity)
+// and, unless at is empty, at that attribute.
+type wantDiagnostics struct {
+	error, warning string
+	at             path.Path
+}
+
+func checkDiagnostics(t *testing.T, diags diag.Diagnostics, want wantDiagnostics) {
 	t.Helper()
+	at := want.at
 	for _, c := range []struct {
 		got  diag.Diagnostics
 		want string
-	}{{diags.Errors(), wantError}, {diags.Warnings(), wantWarning}} {
+	}{{diags.Errors(), want.error}, {diags.Warnings(), want.warning}} {
 		switch {
 		case c.want == "" && len(c.got) > 0:
 			t.Errorf("unexpected diagnostics: %v", c.got)
@@ -617,43 +623,10 @@ func checkDiagnostics(t *testing.T, diags diag.Diagnostics, wantError, wantWarni
 			if !strings.Contains(d.Detail(), c.want) {
 				t.Errorf("detail %q lacks %q", d.Detail(), c.want)
 			}
-			if withPath, ok := d.(diag.DiagnosticWithPath); !at.Equal(path.Empty()) && (!ok || !withPath.Path().Equal(at)) {
+			if withPath, ok := d.(diag.DiagnosticWithPath); len(at.Steps()) > 0 && (!ok || !withPath.Path().Equal(at)) {
 				t.Errorf("diagnostic %q is not at %s", d.Summary(), at)
 			}
 		}
-	}
-}
-
-func TestSameInstantAsState(t *testing.T) {
-	str := types.StringValue
-	tests := []struct {
-		name          string
-		config, state types.String
-		want          types.String
-	}{
-		{"Z for +00:00", str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00+00:00"), str("2027-06-30T00:00:00+00:00")},
-		{"another offset", str("2027-06-30T02:00:00+02:00"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00Z")},
-		{"zero fraction", str("2027-06-30T00:00:00.000Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00Z")},
-		{"another instant", str("2027-06-30T00:00:01Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:01Z")},
-		{"another fraction", str("2027-06-30T00:00:00.5Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00.5Z")},
-		{"no state", str("2027-06-30T00:00:00Z"), types.StringNull(), str("2027-06-30T00:00:00Z")},
-		{"unknown configuration", types.StringUnknown(), str("2027-06-30T00:00:00Z"), types.StringUnknown()},
-		{"null configuration", types.StringNull(), str("2027-06-30T00:00:00Z"), types.StringNull()},
-		{"null configuration, no state", types.StringNull(), types.StringNull(), types.StringNull()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := planmodifier.StringRequest{ConfigValue: tt.config, StateValue: tt.state, PlanValue: tt.config}
-			// The framework plans a computed attribute left out of the configuration as unknown.
-			if tt.config.IsNull() {
-				req.PlanValue = types.StringUnknown()
-			}
-			resp := planmodifier.StringResponse{PlanValue: req.PlanValue}
-			sameInstantAsState{}.PlanModifyString(context.Background(), req, &resp)
-			if !resp.PlanValue.Equal(tt.want) {
-				t.Errorf("planned %v, want %v", resp.PlanValue, tt.want)
-			}
-		})
 	}
 }
 
@@ -715,7 +688,7 @@ func TestAPIKeyResource_Read(t *testing.T) {
 			resp := fwresource.ReadResponse{State: req.State}
 			r.Read(ctx, req, &resp)
 
-			checkDiagnostics(t, resp.Diagnostics, tt.wantError, tt.wantWarning, path.Empty())
+			checkDiagnostics(t, resp.Diagnostics, wantDiagnostics{error: tt.wantError, warning: tt.wantWarning})
 			switch {
 			case tt.wantRemoved:
 				if !resp.State.Raw.IsNull() {
@@ -748,8 +721,32 @@ func TestAPIKeyResource_CreateNotSent(t *testing.T) {
 	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s, Raw: rawOf(t, s, nil)}}
 	r.Create(context.Background(), req, &resp)
 
-	checkDiagnostics(t, resp.Diagnostics, "Could not connect to the Astral API at "+endpoint+", so nothing was sent", "", path.Empty())
+	checkDiagnostics(t, resp.Diagnostics, wantDiagnostics{error: "Could not connect to the Astral API at " + endpoint + ", so nothing was sent"})
 	if !resp.State.Raw.IsNull() {
 		t.Errorf("a create that was not sent left a state: %v", resp.State.Raw)
+	}
+}
+
+// The structs that getAttributes fills name attributes of the resource,
+// each with the attribute's value type: a misspelt tag fails here, not in a
+// user's plan.
+func TestAttributeStructsMatchSchema(t *testing.T) {
+	ctx := context.Background()
+	var resp fwresource.SchemaResponse
+	newAPIKeyResource().Schema(ctx, fwresource.SchemaRequest{}, &resp)
+	for _, target := range []any{configValues{}, priorValues{}, plannedValues{}} {
+		typ := reflect.TypeOf(target)
+		for i := range typ.NumField() {
+			field := typ.Field(i)
+			name := field.Tag.Get("tfsdk")
+			attribute, ok := resp.Schema.Attributes[name]
+			if !ok {
+				t.Errorf("%s.%s: the tag %q names no attribute of astral_api_key", typ.Name(), field.Name, name)
+				continue
+			}
+			if want := reflect.TypeOf(attribute.GetType().ValueType(ctx)); field.Type != want {
+				t.Errorf("%s.%s is a %s, but the attribute %q holds a %s", typ.Name(), field.Name, field.Type, name, want)
+			}
+		}
 	}
 }

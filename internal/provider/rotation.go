@@ -15,7 +15,9 @@ import (
 
 // Everything astral_api_key decides about rotation: its policy, when a key
 // is due, the expiry of a new key, and the plan and refresh of
-// ready_for_rotation.
+// ready_for_rotation. Beside it: duration.go reads durations such as "90d",
+// rotate_when_changed.go rotates on an outside schedule, and
+// revoke_on_destroy.go leaves a replaced key to expire on its own.
 
 type rotationModel struct {
 	ExpireAfter  types.String `tfsdk:"expire_after"`
@@ -53,17 +55,25 @@ func rotationPolicyOf(ctx context.Context, rotation types.Object) (policy rotati
 	return rotationPolicy{expireAfter: expireAfter, rotateBefore: rotateBefore}, true
 }
 
-// due reports whether a key is inside its rotation window at now, or is
-// known to be due otherwise (expired by the API's word). A key without an expiry (imported, or created
+// keyLife is what rotation needs to know of an existing key.
+type keyLife struct {
+	createdAt, expiresAt timestamp
+	// dueByAPI: the API says the key expired, or the refresh found it due,
+	// whatever this machine's clock says.
+	dueByAPI bool
+}
+
+// due reports whether key is inside its rotation window at now, or is
+// known to be due otherwise. A key without an expiry (imported, or created
 // before rotation was set) counts as expiring expire_after after its
 // creation, so that it is rotated too.
-func (p rotationPolicy) due(createdAt, expiresAt timestamp, known bool, now time.Time) bool {
-	if known {
+func (p rotationPolicy) due(key keyLife, now time.Time) bool {
+	if key.dueByAPI {
 		return true
 	}
-	expiry, ok := parseTime(expiresAt.StringValue)
+	expiry, ok := parseTime(key.expiresAt.StringValue)
 	if !ok {
-		created, ok := parseTime(createdAt.StringValue)
+		created, ok := parseTime(key.createdAt.StringValue)
 		if !ok {
 			return false
 		}
@@ -99,29 +109,20 @@ func rotationExpiry(ctx context.Context, rotation types.Object, now time.Time, d
 	return new(expiryAfter(now, policy.expireAfter))
 }
 
-// modifyPlanIfKeyDueForRotation replaces an existing key that the planned
-// rotation makes due, or that the last refresh found due (readyAtRefresh:
-// the API may say a key expired before this machine's clock does), and
-// reports whether it did; otherwise the key plans ready_for_rotation false.
-// A new key is never due (validateRotationWindow).
-func modifyPlanIfKeyDueForRotation(ctx context.Context, rotation types.Object, createdAt, expiresAt timestamp, readyAtRefresh bool, now time.Time, resp *resource.ModifyPlanResponse) bool {
-	policy, ok := rotationPolicyOf(ctx, rotation)
-	if !ok || !policy.due(createdAt, expiresAt, readyAtRefresh, now) {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), false)...)
-		return false
-	}
+// planRotation replaces an existing key that is due. A new key is never
+// due (validateRotationWindow).
+func planRotation(ctx context.Context, resp *resource.ModifyPlanResponse) {
 	// Unknown differs from both values the state can hold (a refresh sets
 	// true when due), so Terraform always honours the replacement; the
 	// planned new key then shows false.
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("ready_for_rotation"), types.BoolUnknown())...)
 	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("ready_for_rotation"))
-	return true
 }
 
-// readyForRotation is ready_for_rotation in a refreshed state. The state's
-// rotation is the one last applied: a key it makes due shows so in the
-// state, and the plan then replaces it (modifyPlanIfKeyDueForRotation).
-func readyForRotation(ctx context.Context, rotation types.Object, createdAt, expiresAt timestamp, expired bool, now time.Time) types.Bool {
+// readyForRotation is ready_for_rotation of key under rotation at now. A
+// refresh records it with the rotation last applied, and the plan, with the
+// planned one, replaces a key it makes due (planRotation).
+func readyForRotation(ctx context.Context, rotation types.Object, key keyLife, now time.Time) types.Bool {
 	policy, ok := rotationPolicyOf(ctx, rotation)
-	return types.BoolValue(ok && policy.due(createdAt, expiresAt, expired, now))
+	return types.BoolValue(ok && policy.due(key, now))
 }

@@ -124,6 +124,11 @@ func TestSealSecret_withoutRecipients(t *testing.T) {
 func TestRecipientValidator(t *testing.T) {
 	t.Parallel()
 	x25519 := newX25519TestIdentity(t).recipient
+	// The last character changed, whatever it was: a checksum error.
+	typo := x25519[:len(x25519)-1] + "q"
+	if strings.HasSuffix(x25519, "q") {
+		typo = x25519[:len(x25519)-1] + "p"
+	}
 	ed := newEd25519TestIdentity(t).recipient
 	ecdsa := "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg="
 	tests := []struct {
@@ -134,7 +139,7 @@ func TestRecipientValidator(t *testing.T) {
 		{"ssh-ed25519", ed, true},
 		{"ssh-ed25519 without comment", strings.Join(strings.Fields(ed)[:2], " "), true},
 		{"ssh-rsa", newRSATestIdentity(t).recipient, true},
-		{"age with a typo", x25519[:len(x25519)-1] + "q", false},
+		{"age with a typo", typo, false},
 		{"age identity instead of recipient", "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ", false},
 		{"post-quantum age", "age1pq1" + strings.Repeat("q", 50), false},
 		{"ecdsa", ecdsa, false},

@@ -2,14 +2,16 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
+	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -100,17 +102,86 @@ func (v timestamp) ValidateAttribute(_ context.Context, req xattr.ValidateAttrib
 // provider accepts; it is empty for a good one. Go's own errors quote its
 // layout string (2006-01-02T15:04:05Z07:00), which tells a user nothing.
 func timestampProblem(s string) string {
-	_, err := time.Parse(time.RFC3339, s)
-	if err == nil {
+	if _, err := time.Parse(time.RFC3339, s); err == nil {
 		return ""
 	}
 	const form = "an RFC 3339 timestamp with a time and an offset, such as \"2027-06-30T00:00:00Z\" or \"2027-06-30T02:00:00+02:00\""
-	var parseErr *time.ParseError
-	// Go reports a well-formed timestamp naming no real time, such as
-	// February 30th, as ": day out of range".
-	if errors.As(err, &parseErr) && strings.HasSuffix(parseErr.Message, " out of range") {
-		what := strings.TrimSuffix(strings.TrimPrefix(parseErr.Message, ": "), " out of range")
-		return fmt.Sprintf("%q names no real time: its %s is out of range. Use %s.", s, what, form)
+	if field := fieldOutOfRange(s); field != "" {
+		return fmt.Sprintf("%q names no real time: its %s is out of range. Use %s.", s, field, form)
 	}
 	return fmt.Sprintf("%q is not %s.", s, form)
+}
+
+// rfc3339Fields is the form of an RFC 3339 timestamp, whatever its numbers.
+var rfc3339Fields = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$`)
+
+// fieldOutOfRange names the first field of a well-formed timestamp that no
+// calendar or clock has, such as the day of February 30th; it is empty when
+// s is not well-formed or names a real time.
+func fieldOutOfRange(s string) string {
+	m := rfc3339Fields.FindStringSubmatch(s)
+	if m == nil {
+		return ""
+	}
+	// The pattern allows only digits, or nothing after a Z.
+	n := make([]int, len(m))
+	for i, digits := range m[1:] {
+		for _, d := range digits {
+			n[i+1] = n[i+1]*10 + int(d-'0')
+		}
+	}
+	year, month := n[1], n[2]
+	daysInMonth := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch {
+	case month < 1 || month > 12:
+		return "month"
+	case n[3] < 1 || n[3] > daysInMonth:
+		return "day"
+	case n[4] > 23:
+		return "hour"
+	case n[5] > 59:
+		return "minute"
+	case n[6] > 59:
+		return "second"
+	case n[7] > 23 || n[8] > 59:
+		return "offset"
+	}
+	return ""
+}
+
+var _ planmodifier.String = sameInstantAsState{}
+
+// sameInstantAsState plans the state's timestamp when the configuration
+// names the same instant with another spelling (Z or +00:00, another
+// offset), so that the spelling alone never replaces a key. A null
+// configuration plans null, unless rotation computes the expiry: then an
+// existing key keeps its own and a new key's is known after apply.
+type sameInstantAsState struct{}
+
+func (sameInstantAsState) Description(context.Context) string {
+	return "keeps the state's timestamp when the configuration names the same instant"
+}
+
+func (m sameInstantAsState) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (sameInstantAsState) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.ConfigValue.IsNull() {
+		var rotation types.Object
+		if !req.Config.Raw.IsNull() {
+			resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotation"), &rotation)...)
+		}
+		switch {
+		case rotation.IsNull():
+			resp.PlanValue = types.StringNull()
+		case !req.State.Raw.IsNull():
+			// rotation computes the expiry of a new key only: an existing key keeps its own.
+			resp.PlanValue = req.StateValue
+		}
+		return
+	}
+	if state, ok := parseTime(req.StateValue); ok && sameInstant(req.ConfigValue, &state) {
+		resp.PlanValue = req.StateValue
+	}
 }

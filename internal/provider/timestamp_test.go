@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -34,6 +36,11 @@ func TestTimestampValidateAttribute(t *testing.T) {
 		{"empty", timestampValue(""), `expires_at: "" ` + form},
 		{"no such day", timestampValue("2027-06-31T00:00:00Z"), `expires_at: "2027-06-31T00:00:00Z" names no real time: its day is out of range. Use an RFC 3339 timestamp with a time and an offset`},
 		{"no such month", timestampValue("2030-13-01T00:00:00Z"), `its month is out of range`},
+		{"no 29 February", timestampValue("2027-02-29T00:00:00Z"), `its day is out of range`},
+		{"29 February of a leap year", timestampValue("2028-02-29T00:00:00Z"), ""},
+		{"no such hour", timestampValue("2027-06-30T24:00:00Z"), `its hour is out of range`},
+		{"no such minute", timestampValue("2027-06-30T23:60:00Z"), `its minute is out of range`},
+		{"no such offset", timestampValue("2027-06-30T23:00:00+25:00"), `its offset is out of range`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,5 +112,38 @@ func TestTimestampType(t *testing.T) {
 	}
 	if _, ok := (timestampType{}).ValueType(ctx).(timestamp); !ok {
 		t.Error("ValueType is not a timestamp")
+	}
+}
+
+func TestSameInstantAsState(t *testing.T) {
+	str := types.StringValue
+	tests := []struct {
+		name          string
+		config, state types.String
+		want          types.String
+	}{
+		{"Z for +00:00", str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00+00:00"), str("2027-06-30T00:00:00+00:00")},
+		{"another offset", str("2027-06-30T02:00:00+02:00"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00Z")},
+		{"zero fraction", str("2027-06-30T00:00:00.000Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00Z")},
+		{"another instant", str("2027-06-30T00:00:01Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:01Z")},
+		{"another fraction", str("2027-06-30T00:00:00.5Z"), str("2027-06-30T00:00:00Z"), str("2027-06-30T00:00:00.5Z")},
+		{"no state", str("2027-06-30T00:00:00Z"), types.StringNull(), str("2027-06-30T00:00:00Z")},
+		{"unknown configuration", types.StringUnknown(), str("2027-06-30T00:00:00Z"), types.StringUnknown()},
+		{"null configuration", types.StringNull(), str("2027-06-30T00:00:00Z"), types.StringNull()},
+		{"null configuration, no state", types.StringNull(), types.StringNull(), types.StringNull()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := planmodifier.StringRequest{ConfigValue: tt.config, StateValue: tt.state, PlanValue: tt.config}
+			// The framework plans a computed attribute left out of the configuration as unknown.
+			if tt.config.IsNull() {
+				req.PlanValue = types.StringUnknown()
+			}
+			resp := planmodifier.StringResponse{PlanValue: req.PlanValue}
+			sameInstantAsState{}.PlanModifyString(context.Background(), req, &resp)
+			if !resp.PlanValue.Equal(tt.want) {
+				t.Errorf("planned %v, want %v", resp.PlanValue, tt.want)
+			}
+		})
 	}
 }

@@ -108,28 +108,3 @@ func (v notEmptyValidator) ValidateString(_ context.Context, req validator.Strin
 	resp.Diagnostics.AddAttributeError(req.Path, v.summary,
 		fmt.Sprintf("%s is an empty string. Leave %s out of the provider block (or set it to null) to use %s.", req.Path, req.Path, use))
 }
-
-// durationValidator accepts a duration of its kind (see durationKind), with
-// an error that says what one looks like: Go's own says only "time:
-// invalid duration".
-type durationValidator struct {
-	kind durationKind
-}
-
-var _ validator.String = durationValidator{}
-
-func (v durationValidator) Description(context.Context) string {
-	return "a positive duration such as " + v.kind.exampleList(`"`)
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := v.kind.parse(req.ConfigValue.ValueString()); err != nil {
-		// Terraform shows the resource's line for a nested attribute: the detail names it.
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", req.Path.String()+": "+err.Error()+".")
-	}
-}

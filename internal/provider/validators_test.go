@@ -81,7 +81,7 @@ func TestStringValidators(t *testing.T) {
 			at := path.Root("attribute")
 			var resp validator.StringResponse
 			tt.validator.ValidateString(context.Background(), validator.StringRequest{Path: at, ConfigValue: tt.value}, &resp)
-			checkDiagnostics(t, resp.Diagnostics, tt.wantError, "", at)
+			checkDiagnostics(t, resp.Diagnostics, wantDiagnostics{error: tt.wantError, at: at})
 			if tt.validator.Description(context.Background()) == "" {
 				t.Error("no description")
 			}

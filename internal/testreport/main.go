@@ -145,6 +145,11 @@ func (r *report) summary(label string) {
 	for _, tests := range r.skips {
 		skipped += len(tests)
 	}
+	if r.ran+skipped == 0 {
+		// A run that left the acceptance tests out (go test -skip).
+		fmt.Fprintf(r.out, "%s: %d packages, no acceptance test among what ran\n", label, r.packages)
+		return
+	}
 	fmt.Fprintf(r.out, "%s: %d acceptance tests ran (%d passed, %d failed), %d skipped\n", label, r.ran, r.passed, r.failed, skipped)
 	reasons := make([]string, 0, len(r.skips))
 	for reason := range r.skips {

@@ -52,6 +52,16 @@ func TestRun(t *testing.T) {
 			want:    []string{"step 1 failed", "--- FAIL: TestAccA", "X: 1 acceptance tests ran (0 passed, 1 failed), 0 skipped"},
 		},
 		{
+			name: "no acceptance test",
+			in: lines(
+				`{"Action":"pass","Package":"p","Test":"TestUnit"}`,
+				`{"Action":"pass","Package":"p"}`,
+				`{"Action":"pass","Package":"q"}`,
+			),
+			want:    []string{"X: 2 packages, no acceptance test among what ran\n"},
+			notWant: []string{"acceptance tests ran"},
+		},
+		{
 			name:    "a package that does not build",
 			in:      "# p\n./a.go:1: syntax error\n" + `{"Action":"fail","Package":"p"}` + "\n",
 			wantErr: true,
