@@ -1,0 +1,39 @@
+terraform {
+  required_providers {
+    astral = {
+      source = "astral/astral"
+    }
+  }
+}
+
+# Keys that keep every rule of the policy: each is named team-purpose and
+# expires at most 90 days after it is created, and rotation replaces it
+# before then.
+resource "astral_api_key" "ci_deploys" {
+  name = "ci-deploys"
+
+  rotation = {
+    expire_after  = "90d"
+    rotate_before = "14d"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# A replaced key stays active until it expires, 30 days at most, so that
+# the script keeps a working key while the new secret reaches it.
+resource "astral_api_key" "roster_sync" {
+  name              = "roster-sync"
+  revoke_on_destroy = false
+
+  rotation = {
+    expire_after  = "30d"
+    rotate_before = "7d"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
