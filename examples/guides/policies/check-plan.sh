@@ -8,6 +8,6 @@ set -eu
 
 terraform plan -out=tfplan "$@"
 terraform show -json tfplan >tfplan.json
-opa eval --fail-defined --format=pretty \
+opa eval --fail-defined --format=raw \
   --data policy/ --data params.json --input tfplan.json \
   'data.astral.api_keys.deny[message]'

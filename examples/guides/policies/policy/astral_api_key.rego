@@ -47,9 +47,11 @@ key_changes contains rc if {
 plan_ns := time.parse_rfc3339_ns(input.timestamp)
 
 violations contains violation("plan", "timestamp", msg) if {
-	not is_string(input.timestamp)
+	not has_timestamp
 	msg := "The input has no timestamp, so it is not the JSON of a saved plan: check the output of `terraform show -json tfplan` (a plan saved with terraform plan -out=tfplan, by Terraform 1.5 or later)."
 }
+
+has_timestamp if is_string(input.timestamp)
 
 violation(rule, address, message) := {"rule": rule, "address": address, "message": message}
 
@@ -154,7 +156,7 @@ violations contains violation("lifetime", rc.address, msg) if {
 violations contains violation("lifetime", rc.address, msg) if {
 	some rc in key_changes
 	attr := lifetime_unknown(rc)
-	msg := sprintf(`%s has a %s known only after apply, so its lifetime cannot be checked against the %d days allowed: compute it from values known when planning (such as timeadd(plantimestamp(), "720h") for expires_at), or use rotation with a literal expire_after.`, [rc.address, attr, params.max_lifetime_days])
+	msg := sprintf(`%s has %s known only after apply, so its lifetime cannot be checked against the %d days allowed: compute it from values known when planning (such as timeadd(plantimestamp(), "720h") for expires_at), or use rotation with a literal expire_after.`, [rc.address, attr, params.max_lifetime_days])
 }
 
 # The value, known only after apply, that the lifetime depends on.
@@ -172,9 +174,14 @@ duration_units := {"d": day_ns, "h": (60 * 60) * 1000000000, "m": 60 * 100000000
 
 # A lifetime as the provider writes it ("90d", "1d12h", "45m"), in
 # nanoseconds; undefined for anything else.
-duration_ns(s) := sum([to_number(p[1]) * duration_units[p[2]] | some p in regex.find_all_string_submatch_n(`([0-9]+)([dhm])`, s, -1)]) if {
+duration_ns(s) := ns if {
 	regex.match(`^([0-9]+d)?([0-9]+h)?([0-9]+m)?$`, s)
 	s != ""
+	parts := regex.find_all_string_submatch_n(`([0-9]+)([dhm])`, s, -1)
+	ns := sum([n |
+		some p in parts
+		n := to_number(p[1]) * duration_units[p[2]]
+	])
 }
 
 ## Names follow the convention
@@ -198,14 +205,14 @@ violations contains violation("name", rc.address, msg) if {
 
 violations contains violation("revoke_on_destroy", rc.address, msg) if {
 	some rc in key_changes
-	revoke_may_be_false(rc)
 	not known_expiry(rc)
-	msg := sprintf("%s has revoke_on_destroy = false (or a value known only after apply) without an expiry known when planning, so a replaced or destroyed key could stay active for good: give it rotation, or an expires_at known when planning, or remove revoke_on_destroy.", [rc.address])
+	msg := sprintf("%s has %s without an expiry known when planning, so a replaced or destroyed key could stay active for good: give it rotation, or an expires_at known when planning, or remove revoke_on_destroy.", [rc.address, revoke_off(rc)])
 }
 
-revoke_may_be_false(rc) if after(rc, "revoke_on_destroy") == false
+# How revoke_on_destroy may be false, in words, where it may.
+revoke_off(rc) := "revoke_on_destroy = false" if after(rc, "revoke_on_destroy") == false
 
-revoke_may_be_false(rc) if unknown(rc, "revoke_on_destroy")
+revoke_off(rc) := "revoke_on_destroy known only after apply" if unknown(rc, "revoke_on_destroy")
 
 known_expiry(rc) if is_object(after(rc, "rotation"))
 

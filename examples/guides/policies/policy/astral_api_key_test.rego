@@ -3,13 +3,13 @@ package astral.api_keys_test
 
 import data.astral.api_keys
 
-test_params := {
+limits := {
 	"max_lifetime_days": 90,
 	"name_pattern": `^[a-z]+(-[a-z0-9]+)+$`,
 	"change_windows": [{"days": ["Tuesday", "Thursday"], "start": "09:00", "end": "17:00"}],
 }
 
-# A Tuesday, inside the window of test_params.
+# A Tuesday, inside the window of limits.
 plan_time := "2026-12-01T10:00:00Z"
 
 # A plan that creates the key astral_api_key.k, whose values after the
@@ -31,9 +31,9 @@ plan_of(after, unknown) := {
 	}],
 }
 
-# The rules that plan breaks, under test_params.
+# The rules that plan breaks, under limits.
 broken(plan) := {v.rule | some v in vs} if {
-	vs := api_keys.violations with input as plan with data.astral_api_key_policy as test_params
+	vs := api_keys.violations with input as plan with data.astral_api_key_policy as limits
 }
 
 cases := {
@@ -93,14 +93,14 @@ messages(plan, params) := msgs if {
 }
 
 test_messages_name_the_address_and_the_fix if {
-	messages(plan_of({"rotation": null, "expires_at": "2027-06-01T00:00:00Z"}, {}), test_params) == {`astral_api_key.k has expires_at = "2027-06-01T00:00:00Z", 182 days after this plan (2026-12-01T10:00:00Z), longer than the 90 days allowed: set it to "2027-03-01T10:00:00Z" or earlier, or use rotation.`}
-	messages(plan_of({"rotation": {"expire_after": "1d", "rotate_before": "1h"}, "name": "CI"}, {}), test_params) == {`astral_api_key.k is named "CI", which does not match ^[a-z]+(-[a-z0-9]+)+$: rename it (a new name replaces the key).`}
-	messages(plan_of({"rotation": null}, {}), test_params) == {`astral_api_key.k never expires: give it rotation (such as rotation = { expire_after = "90d", rotate_before = "14d" }) or an expires_at at most 90 days away.`}
-	messages(revocation("2026-12-05T10:00:00Z"), test_params) == {"action.astral_revoke_api_key.old revokes the API key key_01JD3X8Z6W4Q9T2B7N5M1K0C3R in a plan made on Saturday at 10:00 UTC, outside the change windows (Tuesday, Thursday 09:00-17:00): plan and apply it inside a window."}
+	messages(plan_of({"rotation": null, "expires_at": "2027-06-01T00:00:00Z"}, {}), limits) == {`astral_api_key.k has expires_at = "2027-06-01T00:00:00Z", 182 days after this plan (2026-12-01T10:00:00Z), longer than the 90 days allowed: set it to "2027-03-01T10:00:00Z" or earlier, or use rotation.`}
+	messages(plan_of({"rotation": {"expire_after": "1d", "rotate_before": "1h"}, "name": "CI"}, {}), limits) == {`astral_api_key.k is named "CI", which does not match ^[a-z]+(-[a-z0-9]+)+$: rename it (a new name replaces the key).`}
+	messages(plan_of({"rotation": null}, {}), limits) == {`astral_api_key.k never expires: give it rotation (such as rotation = { expire_after = "90d", rotate_before = "14d" }) or an expires_at at most 90 days away.`}
+	messages(revocation("2026-12-05T10:00:00Z"), limits) == {"action.astral_revoke_api_key.old revokes the API key key_01JD3X8Z6W4Q9T2B7N5M1K0C3R in a plan made on Saturday at 10:00 UTC, outside the change windows (Tuesday, Thursday 09:00-17:00): plan and apply it inside a window."}
 }
 
 test_no_change_window_refuses_every_revocation if {
-	msgs := messages(revocation("2026-12-01T10:00:00Z"), object.union(test_params, {"change_windows": []}))
+	msgs := messages(revocation("2026-12-01T10:00:00Z"), object.union(limits, {"change_windows": []}))
 	msgs == {"action.astral_revoke_api_key.old revokes the API key key_01JD3X8Z6W4Q9T2B7N5M1K0C3R in a plan made on Tuesday at 10:00 UTC, outside the change windows (none is set): plan and apply it inside a window."}
 }
 
