@@ -22,11 +22,9 @@ resource "astral_api_key" "ci_deploys" {
   }
 }
 
-# A replaced key stays active until it expires, 30 days at most, so that
-# the script keeps a working key while the new secret reaches it.
+# A script's key, replaced every 30 days.
 resource "astral_api_key" "roster_sync" {
-  name              = "roster-sync"
-  revoke_on_destroy = false
+  name = "roster-sync"
 
   rotation = {
     expire_after  = "30d"
