@@ -234,6 +234,10 @@ func runCLI(path, dir string, args ...string) ([]byte, error) {
 //     configschema.(*Block).Filter on astral_api_key's nested attributes;
 //     1.11.4, 1.15.9 and OpenTofu 1.12.6 write it. Between 1.5.7 and 1.11.4
 //     no release was at hand, so 1.11 is the lowest known to work.
+//   - lifecycle { destroy = false }: Terraform 1.16.0-rc2 and OpenTofu
+//     1.12.6 forget such a resource instead of destroying it; 1.15.9
+//     rejects the argument ("An argument named \"destroy\" is not expected
+//     here").
 var cliFeatures = []struct {
 	name                string
 	terraform, openTofu string
@@ -245,6 +249,7 @@ var cliFeatures = []struct {
 	{"actions", "1.14", ""},
 	{"provider functions", "1.8", "1.7"},
 	{"generated configurations", "1.11", "1.12"},
+	{"lifecycle destroy", "1.16", "1.12"},
 }
 
 // skipUnlessCLI skips the test unless the CLI that runs it has feature, one
@@ -252,13 +257,7 @@ var cliFeatures = []struct {
 // version numbers alone, which would take OpenTofu 1.12 for Terraform 1.12.
 func skipUnlessCLI(t *testing.T, feature string) {
 	t.Helper()
-	if os.Getenv(resource.EnvTfAcc) == "" {
-		// No CLI was asked; terraform-plugin-testing would skip the test too.
-		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
-	}
-	if acceptanceCLIErr != nil {
-		t.Fatalf("which CLI runs the tests: %v", acceptanceCLIErr)
-	}
+	requireAcceptanceCLI(t)
 	for _, f := range cliFeatures {
 		if f.name != feature {
 			continue
@@ -275,6 +274,19 @@ func skipUnlessCLI(t *testing.T, feature string) {
 		t.Skipf("%s need %s; this run uses %s", feature, need, acceptanceCLI)
 	}
 	t.Fatalf("no feature %q in cliFeatures", feature)
+}
+
+// requireAcceptanceCLI skips the test unless TF_ACC is set, and fails it
+// unless TestMain found the CLI, for a test that runs the CLI itself.
+func requireAcceptanceCLI(t *testing.T) {
+	t.Helper()
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		// No CLI was asked; terraform-plugin-testing would skip the test too.
+		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
+	}
+	if acceptanceCLIErr != nil {
+		t.Fatalf("which CLI runs the tests: %v", acceptanceCLIErr)
+	}
 }
 
 // cliHas reports whether the CLI that runs the acceptance tests has
@@ -304,7 +316,10 @@ var blockFeatures = map[string]string{
 	"list":      "list resources",
 }
 
-// configFeatures are the cliFeatures that a configuration's blocks need.
+// configFeatures are the cliFeatures that a configuration needs: those of
+// its top-level blocks, provider functions for a call of one, and
+// write-only arguments for an argument named like one (_wo, and its
+// _wo_version), which a CLI without them rejects as it parses.
 func configFeatures(body *hclsyntax.Body) []string {
 	var features []string
 	for _, block := range body.Blocks {
@@ -312,6 +327,19 @@ func configFeatures(body *hclsyntax.Body) []string {
 			features = append(features, f)
 		}
 	}
+	_ = hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+		switch n := node.(type) {
+		case *hclsyntax.FunctionCallExpr:
+			if strings.HasPrefix(n.Name, "provider::") {
+				features = append(features, "provider functions")
+			}
+		case *hclsyntax.Attribute:
+			if strings.HasSuffix(n.Name, "_wo") || strings.HasSuffix(n.Name, "_wo_version") {
+				features = append(features, "write-only arguments")
+			}
+		}
+		return nil
+	})
 	return features
 }
 
