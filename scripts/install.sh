@@ -11,11 +11,15 @@
 # README.md, "Installing the provider from a clone").
 #
 # VERSION is the release being prepared, the first version heading of
-# CHANGELOG.md, which the release's tag names; goreleaser builds with the
-# same flags. The build is reproducible (-trimpath, no VCS stamp), so
-# installing an unchanged provider again changes no byte, and lock files
-# stay valid; a changed provider changes the hash that lock files recorded,
-# and the output says to run `terraform init -upgrade`.
+# CHANGELOG.md, which the release's tag names; the version and linker flags
+# are goreleaser's. The build is reproducible (no VCS stamp), so installing
+# an unchanged provider again changes no byte and lock files stay valid. A
+# changed provider has another checksum than the one lock files recorded,
+# which init refuses, -upgrade or not, for the same version; the output then
+# says how to add the new checksum (terraform providers lock). It leaves out
+# goreleaser's
+# -trimpath, which would compile every package again rather than reuse
+# what go build and go test have compiled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +45,7 @@ trap 'rm -rf "$build"' EXIT
 tmp=$build/$binary
 
 echo "install: building terraform-provider-astral $version for $os_arch (a first build downloads and compiles the Go modules: a minute or more)" >&2
-$GO build -trimpath -buildvcs=false -ldflags "-s -w -X main.version=$version" -o "$tmp" .
+$GO build -buildvcs=false -ldflags "-s -w -X main.version=$version" -o "$tmp" .
 
 changed= replaced=
 for host in "${hosts[@]}"; do
@@ -96,8 +100,11 @@ EOF
 if [[ -n $replaced ]]; then
   cat <<EOF
 
-This build replaced an earlier one of the same version. Where terraform init
-installed the earlier build, run terraform init -upgrade: the lock file
-(.terraform.lock.hcl) holds the earlier build's checksum.
+This build replaced an earlier build of $version, whose checksum the lock files
+(.terraform.lock.hcl) of the configurations that installed it hold: terraform
+init and plan refuse the new binary there until you add its checksum, in each
+such configuration:
+
+  terraform providers lock -fs-mirror=$mirror -platform=$os_arch astral/astral
 EOF
 fi
