@@ -83,6 +83,7 @@ cd "$work/demo"
 
 step "terraform init: installs astral/astral from the mirror and records it in .terraform.lock.hcl"
 terraform init -input=false -no-color
+echo "(The warning is expected with a mirror: the lock file holds the checksum of this platform's build only.)"
 
 step "terraform apply (examples/demo); its outputs show names, ids and hints, never secrets"
 terraform apply -auto-approve -input=false -no-color -compact-warnings
