@@ -56,8 +56,9 @@ func Serve(_ context.Context, p func() provider.Provider, opts providerserver.Se
 // tfprotov6.ProviderServer: tf6server serves them only to a server that
 // has them, and answers "not implemented" otherwise.
 type fullServer interface {
-	tfprotov6.ProviderServerWithListResource
-	tfprotov6.ProviderServerWithActions
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
 }
 
 // watchedServer hands the run's watch to the requests that act on the

@@ -52,10 +52,10 @@ func TestWatchedServer(t *testing.T) {
 // the tests, which serve the provider without this package, pass.
 func TestWatchedServerServesListResourcesAndActions(t *testing.T) {
 	var s tfprotov6.ProviderServer = &watchedServer{}
-	if _, ok := s.(tfprotov6.ProviderServerWithListResource); !ok {
+	if _, ok := s.(tfprotov6.ListResourceServer); !ok {
 		t.Error("watchedServer serves no list resources")
 	}
-	if _, ok := s.(tfprotov6.ProviderServerWithActions); !ok {
+	if _, ok := s.(tfprotov6.ActionServer); !ok {
 		t.Error("watchedServer serves no actions")
 	}
 }

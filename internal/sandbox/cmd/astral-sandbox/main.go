@@ -142,7 +142,7 @@ const (
 // examples read.
 const (
 	envEndpoint   = "ASTRAL_ENDPOINT"
-	envAPIKey     = "ASTRAL_API_KEY"
+	envAPIKey     = "ASTRAL_API_KEY" //nolint:gosec // the variable's name, not a credential
 	envAdminToken = "ASTRAL_SANDBOX_ADMIN_TOKEN"
 )
 
