@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -316,10 +317,10 @@ var blockFeatures = map[string]string{
 	"list":      "list resources",
 }
 
-// configFeatures are the cliFeatures that a configuration needs: those of
-// its top-level blocks, provider functions for a call of one, and
-// write-only arguments for an argument named like one (_wo, and its
-// _wo_version), which a CLI without them rejects as it parses.
+// configFeatures are the cliFeatures that a configuration needs, once each
+// and sorted: those of its top-level blocks, provider functions for a call
+// of one, and write-only arguments for an argument named like one (_wo, and
+// its _wo_version), which a CLI without them rejects as it parses.
 func configFeatures(body *hclsyntax.Body) []string {
 	var features []string
 	for _, block := range body.Blocks {
@@ -340,7 +341,8 @@ func configFeatures(body *hclsyntax.Body) []string {
 		}
 		return nil
 	})
-	return features
+	slices.Sort(features)
+	return slices.Compact(features)
 }
 
 // skipUnlessCLIRuns skips the test unless the CLI has every feature that
@@ -401,6 +403,8 @@ func TestVersionBefore(t *testing.T) {
 		{"1.13.5", "1.14", true},
 		{"2.0.0", "1.14", false},
 		{"1.12.6", "1.12.7", true},
+		{"1.16.0-rc2", "1.16", false},
+		{"1.15.9", "1.16", true},
 	}
 	for _, tt := range tests {
 		if got := versionBefore(tt.v, tt.first); got != tt.want {
@@ -429,5 +433,37 @@ func skipInCLIMatrix(t *testing.T) {
 	t.Helper()
 	if os.Getenv(envCLIMatrix) != "" {
 		t.Skip("what it tests does not change with the CLI: it runs once, with the terraform on PATH")
+	}
+}
+
+func TestConfigFeatures(t *testing.T) {
+	tests := []struct {
+		name, config string
+		want         []string
+	}{
+		{"resource only", `resource "astral_api_key" "k" { name = "k" }`, nil},
+		{"ephemeral block", `ephemeral "astral_api_key" "k" { name = "k" }`, []string{"ephemeral resources"}},
+		{"provider function", `output "s" { value = provider::astral::decrypt_secret("x", "y") }`, []string{"provider functions"}},
+		{"built-in function", `output "s" { value = upper("x") }`, nil},
+		{"write-only argument", `resource "vault_kv_secret_v2" "s" {
+  data_json_wo         = "{}"
+  data_json_wo_version = 1
+}`, []string{"write-only arguments"}},
+		{"action block", `action "astral_revoke_api_key" "a" {
+  config {
+    id = "key_1"
+  }
+}`, []string{"actions"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, diags := parseHCL([]byte(tt.config), "main.tf")
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if got := configFeatures(body); !slices.Equal(got, tt.want) {
+				t.Errorf("configFeatures = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
