@@ -204,7 +204,8 @@ func TestAccGuidesInstalled(t *testing.T) {
 // an earlier build, then runs make install into that mirror again, as after
 // a change to the provider: init refuses the new binary, by the lock
 // file's checksum, and the command that make install then prints adds its
-// checksum, after which init accepts it and it runs.
+// checksum, after which init accepts it and it runs. Installing the same
+// provider once more changes nothing.
 func testRebuiltProvider(t *testing.T, inst *installedProvider) {
 	dir := t.TempDir()
 	mirror, cliConfig := filepath.Join(dir, "mirror"), filepath.Join(dir, "astral.tfrc")
@@ -256,6 +257,14 @@ func testRebuiltProvider(t *testing.T, inst *installedProvider) {
 		t.Errorf("terraform providers lock added no checksum: %v, was %v", after["astral/astral"].hashes, before["astral/astral"].hashes)
 	}
 	s.Run("validate")
+
+	// The build is reproducible: installing the same provider again changes
+	// nothing, and the lock file stays valid.
+	out, err = exec.CommandContext(t.Context(), installScript, mirror, cliConfig).Output()
+	if err != nil || !strings.Contains(string(out), "is unchanged") || strings.Contains(string(out), "providers lock") {
+		t.Fatalf("make install of the same provider (%v):\n%s", err, out)
+	}
+	s.Run("init")
 }
 
 // hclString is s as an HCL string literal, quotes included.
