@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# make demo: build the provider, start a throwaway sandbox, apply
-# examples/demo to it, show that a second plan is empty, offer the head
-# coach's sign-in link to the app's Security page and, when run from a
-# terminal, wait while a key is revoked there and plan again, destroy, and
-# show that the keys are revoked. Needs only Go and terraform on PATH.
+# make demo: build the provider into a throwaway filesystem mirror, as make
+# install does, start a throwaway sandbox, init and apply examples/demo to
+# it, show that a second plan is empty, offer the head coach's sign-in link
+# to the app's Security page and, when run from a terminal, wait while a key
+# is revoked there and plan again, destroy, and show that the keys are
+# revoked. Needs only Go and terraform on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
 # The registry and checkpoint service are never contacted: the provider comes
-# from a dev_overrides CLI configuration, and the demo needs no other.
+# from the mirror, and the demo needs no other.
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/astral-demo.XXXXXX")
@@ -36,19 +37,16 @@ trap 'exit 130' INT TERM
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# Terraform loads the provider from the binary built below.
-cat >"$work/terraformrc" <<HCL
-provider_installation {
-  dev_overrides {
-    "astral/astral" = "$work/plugins"
-  }
-  direct {}
-}
-HCL
+step "Building the provider into a filesystem mirror, as make install does"
+# scripts/install.sh says the first build takes a while before it starts;
+# its advice on TF_CLI_CONFIG_FILE is for make install's lasting mirror,
+# not this throwaway one.
+./scripts/install.sh "$work/mirror" "$work/terraformrc" >/dev/null
 export TF_CLI_CONFIG_FILE=$work/terraformrc
+echo "Terraform installs astral/astral from $work/mirror with this CLI configuration:"
+grep -v '^#' "$work/terraformrc"
 
-step "Building the provider and the sandbox"
-go build -o "$work/plugins/terraform-provider-astral" .
+step "Building the sandbox (a first build compiles its modules, SQLite's Go port among them: a minute or more)"
 go build -o "$work/astral-sandbox" ./internal/sandbox/cmd/astral-sandbox
 tf_version=$(terraform version)
 echo "${tf_version%%$'\n'*}"
@@ -83,11 +81,12 @@ cp -R "$repo/examples/demo" "$work/demo"
 cp -R "$repo/scripts/demo-verify" "$work/verify"
 cd "$work/demo"
 
-step "terraform apply (examples/demo)"
-terraform apply -auto-approve -input=false -no-color -compact-warnings
+step "terraform init: installs astral/astral from the mirror and records it in .terraform.lock.hcl"
+terraform init -input=false -no-color
+echo "(The warning is expected with a mirror: the lock file holds the checksum of this platform's build only.)"
 
-step "Outputs: names, ids and hints, never secrets"
-terraform output -no-color
+step "terraform apply (examples/demo); its outputs show names, ids and hints, never secrets"
+terraform apply -auto-approve -input=false -no-color -compact-warnings
 
 step "A second plan is empty"
 plan_status=0
@@ -118,6 +117,7 @@ terraform destroy -auto-approve -input=false -no-color -compact-warnings
 
 step "The destroyed keys are revoked: none is among the active keys"
 cd "$work/verify"
+terraform init -input=false -no-color >"$work/verify-init.log" || { cat "$work/verify-init.log" >&2; exit 1; }
 terraform apply -auto-approve -input=false -no-color -compact-warnings -var "demo_key_ids=$key_ids"
 
 step "Demo complete: sandbox stopped, $work removed"

@@ -25,9 +25,15 @@ if [ -n "${DOCS_TERRAFORM:-}" ]; then
   ln -s "$(cd "$(dirname "$DOCS_TERRAFORM")" && pwd)/$(basename "$DOCS_TERRAFORM")" "$tmp/bin/terraform"
   PATH="$PWD/$tmp/bin:$PATH"
 fi
-version=$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p')
+# The version as the CLI gives it, a prerelease included (1.16.0-rc2).
+version=$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p')
+if [ -z "$version" ]; then
+  echo "docs: could not read the version of $(command -v terraform || echo terraform) (terraform version -json)." >&2
+  exit 1
+fi
+# A prerelease has what its release has: compare the release numbers only.
 full=yes
-if [ "$(printf '%s\n' 1.14 "$version" | sort -V | head -n 1)" != 1.14 ]; then
+if [ "$(printf '%s\n' 1.14 "${version%%-*}" | sort -V | head -n 1)" != 1.14 ]; then
   full=
   echo "docs: Terraform $version reports no list resources or actions; their pages under docs/ are left as they are. Set DOCS_TERRAFORM to a Terraform CLI of 1.14 or later to render them." >&2
 fi

@@ -42,40 +42,54 @@ func Serve(_ context.Context, p func() provider.Provider, opts providerserver.Se
 	if opts.Debug {
 		serveOpts = append(serveOpts, tf6server.WithManagedDebug())
 	}
+	server, ok := providerserver.NewProtocol6(p())().(fullServer)
+	if !ok {
+		return fmt.Errorf("the framework's server of the provider serves no list resources or actions")
+	}
 	return tf6server.Serve(opts.Address, func() tfprotov6.ProviderServer {
-		return &watchedServer{ProviderServer: providerserver.NewProtocol6(p())(), watch: watch}
+		return &watchedServer{fullServer: server, watch: watch}
 	}, serveOpts...)
+}
+
+// fullServer is a provider server with the calls of list resources and
+// actions, which terraform-plugin-go still declares apart from
+// tfprotov6.ProviderServer: tf6server serves them only to a server that
+// has them, and answers "not implemented" otherwise.
+type fullServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
 }
 
 // watchedServer hands the run's watch to the requests that act on the
 // organization or set up what does, and tells it of a graceful stop (see
 // runwatch).
 type watchedServer struct {
-	tfprotov6.ProviderServer
+	fullServer
 	watch *runwatch.Watch
 }
 
 func (s *watchedServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
 	s.watch.StopRequested()
-	return s.ProviderServer.StopProvider(ctx, req)
+	return s.fullServer.StopProvider(ctx, req)
 }
 
 func (s *watchedServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
 	ctx, done := s.watch.Context(ctx)
 	defer done()
-	return s.ProviderServer.ConfigureProvider(ctx, req)
+	return s.fullServer.ConfigureProvider(ctx, req)
 }
 
 func (s *watchedServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	ctx, done := s.watch.Context(ctx)
 	defer done()
-	return s.ProviderServer.ApplyResourceChange(ctx, req)
+	return s.fullServer.ApplyResourceChange(ctx, req)
 }
 
 func (s *watchedServer) OpenEphemeralResource(ctx context.Context, req *tfprotov6.OpenEphemeralResourceRequest) (*tfprotov6.OpenEphemeralResourceResponse, error) {
 	ctx, done := s.watch.Context(ctx)
 	defer done()
-	return s.ProviderServer.OpenEphemeralResource(ctx, req)
+	return s.fullServer.OpenEphemeralResource(ctx, req)
 }
 
 const (

@@ -12,7 +12,7 @@ import (
 // recordingServer keeps the context of the last apply; a call of any other
 // method of the embedded nil server would panic.
 type recordingServer struct {
-	tfprotov6.ProviderServer
+	fullServer
 	applyCtx context.Context
 }
 
@@ -29,7 +29,7 @@ func (s *recordingServer) StopProvider(context.Context, *tfprotov6.StopProviderR
 // stop: before StopProvider it did not, after it did.
 func TestWatchedServer(t *testing.T) {
 	inner := &recordingServer{}
-	s := &watchedServer{ProviderServer: inner, watch: &runwatch.Watch{}}
+	s := &watchedServer{fullServer: inner, watch: &runwatch.Watch{}}
 	ctx, cancel := context.WithCancel(t.Context())
 	if _, err := s.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{}); err != nil {
 		t.Fatal(err)
@@ -43,5 +43,19 @@ func TestWatchedServer(t *testing.T) {
 	}
 	if runwatch.RunGone(inner.applyCtx) {
 		t.Error("an apply whose context ended after StopProvider takes its run for gone")
+	}
+}
+
+// The provider binary serves the calls of list resources and actions, which
+// tf6server hands only to a server that has them: without them, terraform
+// query and terraform apply -invoke fail with "not implemented", although
+// the tests, which serve the provider without this package, pass.
+func TestWatchedServerServesListResourcesAndActions(t *testing.T) {
+	var s tfprotov6.ProviderServer = &watchedServer{}
+	if _, ok := s.(tfprotov6.ListResourceServer); !ok {
+		t.Error("watchedServer serves no list resources")
+	}
+	if _, ok := s.(tfprotov6.ActionServer); !ok {
+		t.Error("watchedServer serves no actions")
 	}
 }

@@ -32,13 +32,6 @@ type cliSession struct {
 // in this process, so the test cannot run in parallel.
 func newCLISession(t *testing.T, env *testAccEnv) *cliSession {
 	t.Helper()
-	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	t.Setenv(envEndpoint, env.URL)
 	t.Setenv(envAPIKey, env.HeadCoachKey)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -73,16 +66,30 @@ func newCLISession(t *testing.T, env *testAccEnv) *cliSession {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newPlainCLISession(t, "TF_REATTACH_PROVIDERS="+string(providers))
+}
+
+// newPlainCLISession runs the CLI of the acceptance tests in a directory of
+// its own, with the environment of the test and env added: the CLI
+// installs and starts each provider itself, unless env says otherwise.
+func newPlainCLISession(t *testing.T, env ...string) *cliSession {
+	t.Helper()
+	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if bin == "" {
+		var err error
+		if bin, err = exec.LookPath("terraform"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &cliSession{
 		t:   t,
 		Dir: t.TempDir(),
 		bin: bin,
-		env: append(os.Environ(),
-			"TF_REATTACH_PROVIDERS="+string(providers),
+		env: append(append(os.Environ(),
 			"CHECKPOINT_DISABLE=1",
 			"TF_IN_AUTOMATION=1",
 			"TF_CLI_ARGS=-no-color",
-		),
+		), env...),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -235,6 +236,10 @@ func runCLI(path, dir string, args ...string) ([]byte, error) {
 //     configschema.(*Block).Filter on astral_api_key's nested attributes;
 //     1.11.4, 1.15.9 and OpenTofu 1.12.6 write it. Between 1.5.7 and 1.11.4
 //     no release was at hand, so 1.11 is the lowest known to work.
+//   - lifecycle { destroy = false }: Terraform 1.16.0-rc2 and OpenTofu
+//     1.12.6 forget such a resource instead of destroying it; 1.15.9
+//     rejects the argument ("An argument named \"destroy\" is not expected
+//     here").
 var cliFeatures = []struct {
 	name                string
 	terraform, openTofu string
@@ -246,6 +251,7 @@ var cliFeatures = []struct {
 	{"actions", "1.14", ""},
 	{"provider functions", "1.8", "1.7"},
 	{"generated configurations", "1.11", "1.12"},
+	{"lifecycle destroy", "1.16", "1.12"},
 }
 
 // skipUnlessCLI skips the test unless the CLI that runs it has feature, one
@@ -253,13 +259,7 @@ var cliFeatures = []struct {
 // version numbers alone, which would take OpenTofu 1.12 for Terraform 1.12.
 func skipUnlessCLI(t *testing.T, feature string) {
 	t.Helper()
-	if os.Getenv(resource.EnvTfAcc) == "" {
-		// No CLI was asked; terraform-plugin-testing would skip the test too.
-		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
-	}
-	if acceptanceCLIErr != nil {
-		t.Fatalf("which CLI runs the tests: %v", acceptanceCLIErr)
-	}
+	requireAcceptanceCLI(t)
 	for _, f := range cliFeatures {
 		if f.name != feature {
 			continue
@@ -277,6 +277,19 @@ func skipUnlessCLI(t *testing.T, feature string) {
 		t.Skipf("%s need %s; this run uses %s", feature, need, acceptanceCLI)
 	}
 	t.Fatalf("no feature %q in cliFeatures", feature)
+}
+
+// requireAcceptanceCLI skips the test unless TF_ACC is set, and fails it
+// unless TestMain found the CLI, for a test that runs the CLI itself.
+func requireAcceptanceCLI(t *testing.T) {
+	t.Helper()
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		// No CLI was asked; terraform-plugin-testing would skip the test too.
+		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
+	}
+	if acceptanceCLIErr != nil {
+		t.Fatalf("which CLI runs the tests: %v", acceptanceCLIErr)
+	}
 }
 
 // cliHas reports whether the CLI that runs the acceptance tests has
@@ -306,7 +319,10 @@ var blockFeatures = map[string]string{
 	"list":      "list resources",
 }
 
-// configFeatures are the cliFeatures that a configuration's blocks need.
+// configFeatures are the cliFeatures that a configuration needs, once each
+// and sorted: those of its top-level blocks, provider functions for a call
+// of one, and write-only arguments for an argument named like one (_wo, and
+// its _wo_version), which a CLI without them rejects as it parses.
 func configFeatures(body *hclsyntax.Body) []string {
 	var features []string
 	for _, block := range body.Blocks {
@@ -314,7 +330,21 @@ func configFeatures(body *hclsyntax.Body) []string {
 			features = append(features, f)
 		}
 	}
-	return features
+	_ = hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+		switch n := node.(type) {
+		case *hclsyntax.FunctionCallExpr:
+			if strings.HasPrefix(n.Name, "provider::") {
+				features = append(features, "provider functions")
+			}
+		case *hclsyntax.Attribute:
+			if strings.HasSuffix(n.Name, "_wo") || strings.HasSuffix(n.Name, "_wo_version") {
+				features = append(features, "write-only arguments")
+			}
+		}
+		return nil
+	})
+	slices.Sort(features)
+	return slices.Compact(features)
 }
 
 // skipUnlessCLIRuns skips the test unless the CLI has every feature that
@@ -375,6 +405,8 @@ func TestVersionBefore(t *testing.T) {
 		{"1.13.5", "1.14", true},
 		{"2.0.0", "1.14", false},
 		{"1.12.6", "1.12.7", true},
+		{"1.16.0-rc2", "1.16", false},
+		{"1.15.9", "1.16", true},
 	}
 	for _, tt := range tests {
 		if got := versionBefore(tt.v, tt.first); got != tt.want {
@@ -464,5 +496,37 @@ func (r *featureRecord) of(t *testing.T) []string {
 			return features
 		}
 		name = name[:i]
+	}
+}
+
+func TestConfigFeatures(t *testing.T) {
+	tests := []struct {
+		name, config string
+		want         []string
+	}{
+		{"resource only", `resource "astral_api_key" "k" { name = "k" }`, nil},
+		{"ephemeral block", `ephemeral "astral_api_key" "k" { name = "k" }`, []string{"ephemeral resources"}},
+		{"provider function", `output "s" { value = provider::astral::decrypt_secret("x", "y") }`, []string{"provider functions"}},
+		{"built-in function", `output "s" { value = upper("x") }`, nil},
+		{"write-only argument", `resource "vault_kv_secret_v2" "s" {
+  data_json_wo         = "{}"
+  data_json_wo_version = 1
+}`, []string{"write-only arguments"}},
+		{"action block", `action "astral_revoke_api_key" "a" {
+  config {
+    id = "key_1"
+  }
+}`, []string{"actions"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, diags := parseHCL([]byte(tt.config), "main.tf")
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if got := configFeatures(body); !slices.Equal(got, tt.want) {
+				t.Errorf("configFeatures = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -21,13 +21,16 @@ run "creates_a_key_that_expires_in_90_days" {
   }
 }
 
+# An earlier run's outputs reach an assertion through a variable: OpenTofu
+# accepts run.NAME references in variables blocks only.
 run "renaming_the_integration_replaces_the_key" {
   variables {
-    integration = "Analytics export"
+    integration  = "Analytics export"
+    previous_key = run.creates_a_key_that_expires_in_90_days.key_id
   }
 
   assert {
-    condition     = output.key_id != run.creates_a_key_that_expires_in_90_days.key_id
+    condition     = astral_api_key.this.id != var.previous_key
     error_message = "A new name must replace the key."
   }
 }

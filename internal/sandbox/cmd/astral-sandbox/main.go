@@ -6,6 +6,8 @@
 // Once it listens it prints a JSON summary on stdout: the endpoint, the
 // admin token and the demo organization, each member with a new key and a
 // one-time sign-in link to the app's Security page (app_url). With
+// --format env it prints instead the shell exports of the endpoint, the head
+// coach's key and the admin token, to paste into another shell. With
 // --credentials the summary, members' keys and links included, is also
 // written to that file (mode 0600) and stdout leaves the keys and links out.
 package main
@@ -22,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,11 +52,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dbPath := fs.String("db", "astral-sandbox.db", `SQLite database file, or ":memory:"`)
 	credentials := fs.String("credentials", "", "file to write the summary with the members' keys to (mode 0600)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	format := fs.String("format", formatJSON, `what stdout shows once listening: "json", the summary, or "env", shell exports of the endpoint, the head coach's key and the admin token`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *format != formatJSON && *format != formatEnv {
+		return fmt.Errorf("--format %q: use %q or %q", *format, formatJSON, formatEnv)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -100,7 +107,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		sum.Organization = withoutKeys(org)
 	}
-	stdout.Write(indent(sum))
+	if *format == formatEnv {
+		_, err = io.WriteString(stdout, exports(sum, *credentials))
+	} else {
+		_, err = stdout.Write(indent(sum))
+	}
+	if err != nil {
+		hs.Close()
+		return fmt.Errorf("write the summary: %w", err)
+	}
 	logger.Info("listening", slog.String("endpoint", sum.Endpoint), slog.String("db", *dbPath))
 
 	select {
@@ -115,6 +130,49 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// The formats of what stdout shows once the sandbox listens.
+const (
+	formatJSON = "json"
+	formatEnv  = "env"
+)
+
+// Names of the environment variables that the provider, the guides and the
+// examples read.
+const (
+	envEndpoint   = "ASTRAL_ENDPOINT"
+	envAPIKey     = "ASTRAL_API_KEY" //nolint:gosec // the variable's name, not a credential
+	envAdminToken = "ASTRAL_SANDBOX_ADMIN_TOKEN"
+)
+
+// exports are the shell commands that point the provider at the sandbox
+// with the head coach's key, and give the admin routes' token, for a user
+// to paste into another shell. Without the key (it went to the credentials
+// file), a comment says where it is. The values are URLs, tokens and keys
+// of letters and digits; quoting them anyway keeps the lines safe to paste.
+func exports(sum summary, credentials string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# The Astral sandbox at %s: paste these lines into the shell that runs terraform.\n", sum.Endpoint)
+	fmt.Fprintf(&b, "export %s=%s\n", envEndpoint, shellQuote(sum.Endpoint))
+	head := sum.Organization.Member(sandbox.RoleHeadCoach)
+	switch {
+	case head != nil && head.APIKey != "":
+		fmt.Fprintf(&b, "export %s=%s\n", envAPIKey, shellQuote(head.APIKey))
+	case credentials != "":
+		fmt.Fprintf(&b, "# %s: the head coach's api_key, in %s\n", envAPIKey, credentials)
+	}
+	fmt.Fprintf(&b, "export %s=%s\n", envAdminToken, shellQuote(sum.AdminToken))
+	if head != nil && head.AppURL != "" {
+		fmt.Fprintf(&b, "# The head coach's sign-in link to Settings → Security (works once, for 15 minutes):\n#   %s\n", head.AppURL)
+	}
+	b.WriteString("# Ctrl-C stops the sandbox.\n")
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func indent(v any) []byte {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -102,6 +103,77 @@ func TestCommand(t *testing.T) {
 	second.stop(t, syscall.SIGINT)
 }
 
+// TestCommandEnvFormat runs the command with --format env and pastes what
+// it prints into a shell: the exports point at the sandbox, with the head
+// coach's key and the admin token; with --credentials, the key stays in the
+// file and stdout says so.
+func TestCommandEnvFormat(t *testing.T) {
+	dir := t.TempDir()
+	bin := build(t, dir)
+	// pasted runs the block in a shell and returns the three variables it set.
+	pasted := func(t *testing.T, args ...string) (block string, endpoint, key, admin string) {
+		t.Helper()
+		cmd, out, stderr := launch(t, bin, append([]string{"--listen", "127.0.0.1:0", "--db", ":memory:", "--format", "env"}, args...)...)
+		lines := bufio.NewScanner(out)
+		var b strings.Builder
+		for lines.Scan() {
+			b.WriteString(lines.Text() + "\n")
+			if lines.Text() == "# Ctrl-C stops the sandbox." {
+				break
+			}
+		}
+		if err := lines.Err(); err != nil {
+			t.Fatalf("reading stdout: %v\nstderr: %s", err, stderr)
+		}
+		go func() { _, _ = io.Copy(io.Discard, out) }()
+		t.Cleanup(func() { (&running{cmd: cmd}).stop(t, syscall.SIGTERM) })
+		block = b.String()
+		sh := exec.CommandContext(context.Background(), "sh", "-c", block+`printf '%s\n%s\n%s\n' "$ASTRAL_ENDPOINT" "$ASTRAL_API_KEY" "$ASTRAL_SANDBOX_ADMIN_TOKEN"`)
+		sh.Env = []string{"PATH=" + os.Getenv("PATH")}
+		got, err := sh.Output()
+		if err != nil {
+			t.Fatalf("the block does not run in sh: %v\n%s", err, block)
+		}
+		vars := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+		if len(vars) != 3 {
+			t.Fatalf("sh printed %q", got)
+		}
+		return block, vars[0], vars[1], vars[2]
+	}
+
+	t.Run("the exports reach the sandbox", func(t *testing.T) {
+		block, endpoint, key, admin := pasted(t)
+		if got := get(t, endpoint+"/v1/api-keys", key); got != http.StatusOK {
+			t.Errorf("ASTRAL_API_KEY at ASTRAL_ENDPOINT: %d, want 200 (the head coach's key)\n%s", got, block)
+		}
+		if got := get(t, endpoint+"/_sandbox/stats", admin); got != http.StatusOK {
+			t.Errorf("ASTRAL_SANDBOX_ADMIN_TOKEN: %d, want 200\n%s", got, block)
+		}
+		if !strings.Contains(block, endpoint+"/app/sign-in/") {
+			t.Errorf("no sign-in link:\n%s", block)
+		}
+	})
+	t.Run("with --credentials the key stays in the file", func(t *testing.T) {
+		creds := filepath.Join(dir, "credentials.json")
+		block, endpoint, key, admin := pasted(t, "--credentials", creds)
+		if key != "" || strings.Contains(block, "astral_live_") || strings.Contains(block, "/app/sign-in/") {
+			t.Errorf("stdout shows a key or a sign-in link:\n%s", block)
+		}
+		if !strings.Contains(block, creds) {
+			t.Errorf("stdout does not say where the key is:\n%s", block)
+		}
+		if got := get(t, endpoint+"/_sandbox/stats", admin); got != http.StatusOK {
+			t.Errorf("ASTRAL_SANDBOX_ADMIN_TOKEN: %d, want 200\n%s", got, block)
+		}
+	})
+	t.Run("another format is refused", func(t *testing.T) {
+		out, err := exec.CommandContext(context.Background(), bin, "--listen", "127.0.0.1:0", "--db", ":memory:", "--format", "yaml").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), `--format "yaml": use "json" or "env"`) {
+			t.Errorf("--format yaml: %v\n%s", err, out)
+		}
+	})
+}
+
 // TestCommandPortInUse starts the command on a port that is taken, once on
 // a new database file and once on one that has the demo organization: it
 // fails, saying why, without creating the file or minting a key into it.
@@ -180,8 +252,9 @@ type running struct {
 	sum    summary
 }
 
-// start runs the command and reads the summary it prints once listening.
-func start(t *testing.T, bin string, args ...string) (*running, *bytes.Buffer) {
+// launch runs the command, killed when the test ends, and returns its
+// stdout, which the test must read, and its stderr.
+func launch(t *testing.T, bin string, args ...string) (*exec.Cmd, io.Reader, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.CommandContext(context.Background(), bin, args...)
 	var stderr bytes.Buffer
@@ -194,17 +267,24 @@ func start(t *testing.T, bin string, args ...string) (*running, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, out, &stderr
+}
+
+// start runs the command and reads the summary it prints once listening.
+func start(t *testing.T, bin string, args ...string) (*running, *bytes.Buffer) {
+	t.Helper()
+	cmd, out, stderr := launch(t, bin, args...)
 	var buf bytes.Buffer
 	var sum summary
 	if err := json.NewDecoder(io.TeeReader(out, &buf)).Decode(&sum); err != nil {
-		t.Fatalf("reading the summary: %v\nstderr: %s", err, stderr.String())
+		t.Fatalf("reading the summary: %v\nstderr: %s", err, stderr)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	if !strings.HasPrefix(sum.Endpoint, "http://127.0.0.1:") || strings.HasSuffix(sum.Endpoint, ":0") || sum.AdminToken == "" ||
 		len(sum.Organization.Members) != 3 {
 		t.Fatalf("summary %s", buf.String())
 	}
-	return &running{cmd: cmd, stdout: buf.String(), sum: sum}, &stderr
+	return &running{cmd: cmd, stdout: buf.String(), sum: sum}, stderr
 }
 
 func (r *running) stop(t *testing.T, sig os.Signal) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,32 +18,59 @@ import (
 // sandbox", with its terraform test files.
 const guideModule = "../../../../examples/guides/sandbox-module-tests"
 
+// installScript is what `make install` runs.
+const installScript = "../../../../scripts/install.sh"
+
 // TestModuleTests does what the guide tells users to do: it starts the
-// sandbox command, installs the provider with dev_overrides, and runs the
-// example module's own `terraform test` files against the sandbox, one of
-// which moves the sandbox's clock to rotate a key.
+// sandbox command, installs the provider with make install, and runs
+// `terraform init` and the example module's own `terraform test` files
+// against the sandbox, one of which moves the sandbox's clock to rotate a
+// key. It does so with the terraform on PATH and with each CLI of
+// TF_ACC_CLI_MATRIX that has a test command, each against a sandbox of its
+// own, since the tests move its clock.
 func TestModuleTests(t *testing.T) {
-	tf, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Skip("terraform is not on PATH")
-	}
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not on PATH: the guide's clock module posts to the sandbox with it")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	clis := strings.Fields(os.Getenv("TF_ACC_CLI_MATRIX"))
+	if tf, err := exec.LookPath("terraform"); err == nil {
+		clis = append([]string{tf}, clis...)
+	}
+	if len(clis) == 0 {
+		t.Skip("no terraform on PATH, and TF_ACC_CLI_MATRIX names no CLI")
+	}
+	dir := t.TempDir()
+	sandboxBin := build(t, dir)
+	cliConfig := filepath.Join(dir, "astral.tfrc")
+	if out, err := exec.CommandContext(t.Context(), installScript, filepath.Join(dir, "mirror"), cliConfig).CombinedOutput(); err != nil {
+		t.Fatalf("make install: %v\n%s", err, out)
+	}
+	for _, cli := range clis {
+		t.Run(filepath.Base(cli), func(t *testing.T) {
+			t.Parallel()
+			testModuleTests(t, cli, sandboxBin, cliConfig)
+		})
+	}
+}
+
+// testCommandSince is the first Terraform release with `terraform test`;
+// OpenTofu has had it from its first.
+const testCommandSince = 6
+
+func testModuleTests(t *testing.T, cli, sandboxBin, cliConfig string) {
+	version, err := exec.CommandContext(t.Context(), cli, "version").Output()
+	if err != nil {
+		t.Fatalf("%s version: %v", cli, err)
+	}
+	var minor int
+	if _, err := fmt.Sscanf(string(version), "Terraform v1.%d.", &minor); err == nil && minor < testCommandSince {
+		t.Skipf("Terraform 1.%d has no terraform test (Terraform 1.%d+ or OpenTofu)", minor, testCommandSince)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	plugins := filepath.Join(dir, "plugins")
-	for pkg, out := range map[string]string{
-		"../../../..": filepath.Join(plugins, "terraform-provider-astral"),
-		".":           filepath.Join(dir, "astral-sandbox"),
-	} {
-		if b, err := exec.CommandContext(ctx, "go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-		}
-	}
 	creds := filepath.Join(dir, "credentials.json")
-	sb, _ := start(t, filepath.Join(dir, "astral-sandbox"), "--listen", "127.0.0.1:0", "--db", ":memory:", "--credentials", creds)
+	sb, _ := start(t, sandboxBin, "--listen", "127.0.0.1:0", "--db", ":memory:", "--credentials", creds)
 	defer sb.stop(t, os.Interrupt)
 	var sum summary
 	data, err := os.ReadFile(creds)
@@ -53,16 +81,6 @@ func TestModuleTests(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cliConfig := filepath.Join(dir, "terraformrc")
-	if err := os.WriteFile(cliConfig, []byte(`provider_installation {
-  dev_overrides {
-    "astral/astral" = "`+filepath.ToSlash(plugins)+`"
-  }
-  direct {}
-}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	module := filepath.Join(dir, "module")
 	if err := os.CopyFS(module, os.DirFS(guideModule)); err != nil {
 		t.Fatal(err)
@@ -72,7 +90,7 @@ func TestModuleTests(t *testing.T) {
 		"ASTRAL_SANDBOX_ADMIN_TOKEN="+sum.AdminToken)
 	terraform := func(args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(ctx, tf, args...)
+		cmd := exec.CommandContext(ctx, cli, args...)
 		cmd.Dir, cmd.Env = module, env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -80,9 +98,9 @@ func TestModuleTests(t *testing.T) {
 		}
 		return string(out)
 	}
-	// `terraform get` installs the test files' modules without asking a
-	// registry for the provider, which `terraform init` would.
-	terraform("get", "-no-color")
+	// The guide's commands: init installs the provider from make install's
+	// mirror and the test files' modules.
+	terraform("init", "-no-color")
 	out := terraform("test", "-no-color")
 	if !strings.Contains(out, "Success! 6 passed, 0 failed.") {
 		t.Errorf("terraform test:\n%s", out)
