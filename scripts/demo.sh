@@ -101,7 +101,7 @@ step "Revoke a key in the app, as a person would"
 echo "The head coach's one-time sign-in link to Settings -> Security (valid for 15 minutes):"
 echo "  $app_url"
 if [[ -t 0 ]]; then
-  echo "Open it, click Revoke on a key of the demo, confirm, then come back here."
+  echo "Open it, press Sign in, click Revoke on a key of the demo, confirm, then come back here."
   read -r -s -n 1 -p "Press any key to plan again... " _
   echo
   step "terraform plan: a key revoked in the app is planned to be created again"
