@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -29,6 +30,15 @@ type event struct {
 	Elapsed float64
 }
 
+// testTime is how long a top-level test ran, in seconds.
+type testTime struct {
+	test    string
+	seconds float64
+}
+
+// slowestShown is how many of the slowest tests a summary names.
+const slowestShown = 6
+
 // testKey names a test within its package.
 type testKey struct{ pkg, test string }
 
@@ -41,7 +51,9 @@ type report struct {
 	// ran and skipped count the acceptance tests by their top-level name.
 	ran, passed, failed int
 	// skips holds the skipped acceptance tests by the reason they gave.
-	skips    map[string][]string
+	skips map[string][]string
+	// took holds how long each top-level test that passed or failed ran.
+	took     []testTime
 	packages int
 	anyFail  bool
 }
@@ -72,6 +84,9 @@ func (r *report) add(e event) {
 			return
 		}
 		r.result(key, e.Action)
+		if e.Action != "skip" && !strings.Contains(e.Test, "/") {
+			r.took = append(r.took, testTime{e.Test, e.Elapsed})
+		}
 	}
 }
 
@@ -148,6 +163,7 @@ func (r *report) summary(label string) {
 	if r.ran+skipped == 0 {
 		// A run that left the acceptance tests out (go test -skip).
 		fmt.Fprintf(r.out, "%s: %d packages, no acceptance test among what ran\n", label, r.packages)
+		r.slowest()
 		return
 	}
 	fmt.Fprintf(r.out, "%s: %d acceptance tests ran (%d passed, %d failed), %d skipped\n", label, r.ran, r.passed, r.failed, skipped)
@@ -167,6 +183,25 @@ func (r *report) summary(label string) {
 		slices.Sort(tests)
 		fmt.Fprintf(r.out, "  %d skipped: %s\n    %s\n", len(tests), reason, strings.Join(tests, ", "))
 	}
+	r.slowest()
+}
+
+// slowest names the tests that ran longest, where a run's time went.
+func (r *report) slowest() {
+	if len(r.took) == 0 {
+		return
+	}
+	slices.SortFunc(r.took, func(a, b testTime) int {
+		if a.seconds != b.seconds {
+			return cmp.Compare(b.seconds, a.seconds)
+		}
+		return strings.Compare(a.test, b.test)
+	})
+	names := make([]string, 0, slowestShown)
+	for _, t := range r.took[:min(slowestShown, len(r.took))] {
+		names = append(names, fmt.Sprintf("%s %.0fs", t.test, t.seconds))
+	}
+	fmt.Fprintf(r.out, "  slowest: %s\n", strings.Join(names, ", "))
 }
 
 func run(in io.Reader, out io.Writer, label string) error {

@@ -54,11 +54,13 @@ func TestRun(t *testing.T) {
 		{
 			name: "no acceptance test",
 			in: lines(
-				`{"Action":"pass","Package":"p","Test":"TestUnit"}`,
+				`{"Action":"pass","Package":"p","Test":"TestUnit","Elapsed":1.2}`,
+				`{"Action":"pass","Package":"p","Test":"TestSlow","Elapsed":30.4}`,
+				`{"Action":"pass","Package":"p","Test":"TestSlow/sub","Elapsed":30}`,
 				`{"Action":"pass","Package":"p"}`,
 				`{"Action":"pass","Package":"q"}`,
 			),
-			want:    []string{"X: 2 packages, no acceptance test among what ran\n"},
+			want:    []string{"X: 2 packages, no acceptance test among what ran\n  slowest: TestSlow 30s, TestUnit 1s\n"},
 			notWant: []string{"acceptance tests ran"},
 		},
 		{
