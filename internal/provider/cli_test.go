@@ -436,11 +436,16 @@ func skipInCLIMatrix(t *testing.T) {
 	if os.Getenv(envCLIMatrix) != "" {
 		t.Skip("what it tests does not change with the CLI: it runs once, with the terraform on PATH")
 	}
+	testFeatures.record(t, runsOnce)
 }
 
-// envCLIPrevious is set by make testacc-matrix for a Terraform of the
-// matrix that is neither the oldest nor the newest of the run: it names the
-// Terraform version just below it (see skipOnIntermediateCLI).
+// runsOnce marks, among a test's features, a test that skipInCLIMatrix
+// lets run: the one run it has, which skipOnIntermediateCLI leaves be.
+const runsOnce = "runs once"
+
+// envCLIPrevious is set by make testacc (scripts/cli-previous.sh) for a
+// Terraform that is neither the oldest nor the newest of the run: it names
+// the Terraform version just below it (see skipOnIntermediateCLI).
 const envCLIPrevious = "ASTRAL_TEST_CLI_PREVIOUS"
 
 // skipOnIntermediateCLI skips, on a Terraform between the oldest and the
@@ -456,6 +461,9 @@ func skipOnIntermediateCLI(t *testing.T) {
 		return
 	}
 	for _, feature := range testFeatures.of(t) {
+		if feature == runsOnce {
+			return
+		}
 		for _, f := range cliFeatures {
 			if f.name == feature && versionBefore(previous, f.terraform) {
 				return
