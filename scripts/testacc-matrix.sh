@@ -3,8 +3,11 @@
 # TF_ACC_CLI_MATRIX (paths to terraform or tofu binaries), MATRIX_JOBS at a
 # time, with ASTRAL_TEST_CLI_MATRIX set so that the tests of what no CLI
 # changes skip (make test's run with the terraform on PATH has run them).
-# Each CLI's output is printed whole when its run ends, so that runs at the
-# same time do not interleave; the script fails when any run failed.
+# The runs that take longest start first: a Terraform between others of
+# the run (see scripts/cli-previous.sh) runs few tests, so it goes last,
+# and a newer CLI runs more tests than an older one. Each CLI's output is
+# printed whole when its run ends, so that runs at the same time do not
+# interleave; the script fails when any run failed.
 set -euo pipefail
 
 jobs=${MATRIX_JOBS:-2}
@@ -13,6 +16,18 @@ if ((${#clis[@]} == 0)); then
   echo "testacc-matrix: TF_ACC_CLI_MATRIX names no CLI; nothing to run."
   exit 0
 fi
+
+# longest_first prints the CLIs of the run in the order they start.
+longest_first() {
+  local cli version intermediate
+  for cli in "${clis[@]}"; do
+    version=$("$cli" version -json 2>/dev/null | sed -nE 's/.*"terraform_version": *"([^"]+)".*/\1/p')
+    intermediate=0
+    [[ -n $(./scripts/cli-previous.sh "$cli") ]] && intermediate=1
+    echo "$intermediate ${version:-0} $cli"
+  done | sort -k1,1n -k2,2rV | cut -d' ' -f3-
+}
+mapfile -t clis < <(longest_first)
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
