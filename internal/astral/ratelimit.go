@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
 )
+
+var debugShare = os.Getenv("DEBUG_SHARE") != ""
 
 // DefaultMaxRateLimitWait is how long, in all, a call may wait for the API's
 // rate limit when Config.MaxRateLimitWait is zero.
@@ -51,15 +54,28 @@ type rateGate struct {
 	// pausedUntil holds back every request after a 429, until its
 	// Retry-After has passed.
 	pausedUntil time.Time
-	// epoch changes with each pause, so that a request that reserved its
-	// time before the pause reserves again after it.
-	epoch uint64
+	// rescheduled is closed, and replaced, when the schedule changes (a
+	// pause, a new share): a request that waits for the time it reserved
+	// wakes and reserves again.
+	rescheduled chan struct{}
 	// inFlight counts the requests sent and not yet answered.
 	inFlight int
 	// heard says the API has answered once. Until then one request goes
 	// alone, and probe is closed when it is answered (see firstAnswer).
 	heard bool
 	probe chan struct{}
+	// share is the part of the policy's rate that this client takes, as
+	// others may call with the same key; own is when the next request
+	// may leave at that share, and lastSent when the last one left.
+	// mirror follows the API's bucket as the client's requests leave, to
+	// tell the client's draws from others'. shareNote is the last change
+	// of the share, logged by the next call that waits.
+	share         fleetShare
+	own, lastSent time.Time
+	// sentUnderPolicy counts the requests sent since the policy was learnt.
+	sentUnderPolicy int
+	mirror          bucketMirror
+	shareNote       *shareChange
 }
 
 // wait holds an attempt of st until the rate limit lets it leave, and
@@ -79,24 +95,44 @@ func (g *rateGate) wait(ctx context.Context, st *call) error {
 			return err
 		}
 	}
+	g.logShare(ctx)
 	for {
-		wait, epoch, ok := g.reserve(time.Now(), g.maxWait-st.rateWaited)
+		wait, rescheduled, ok := g.reserve(time.Now(), g.maxWait-st.rateWaited)
 		if !ok {
 			return g.rateLimitError(st, wait)
 		}
 		if wait <= 0 {
-			g.sending()
+			g.sending(time.Now())
 			return nil
 		}
 		g.report(ctx, st, wait)
-		if err := sleep(ctx, wait); err != nil {
+		waited, err := sleepUnless(ctx, wait, rescheduled)
+		st.rateWaited += waited
+		if err != nil {
 			return err
 		}
-		st.rateWaited += wait
-		if g.currentEpoch() == epoch {
-			g.sending()
+		select {
+		case <-rescheduled:
+		default:
+			g.sending(time.Now())
 			return nil
 		}
+	}
+}
+
+// sleepUnless waits d, or until ctx ends or changed is closed, and
+// returns the time it waited.
+func sleepUnless(ctx context.Context, d time.Duration, changed <-chan struct{}) (time.Duration, error) {
+	start := time.Now()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return time.Since(start), ctx.Err()
+	case <-changed:
+		return time.Since(start), nil
+	case <-timer.C:
+		return d, nil
 	}
 }
 
@@ -154,8 +190,25 @@ func (g *rateGate) report(ctx context.Context, st *call, wait time.Duration) {
 		"waited", st.rateWaited.Round(time.Millisecond).String(), "max_wait", g.maxWait.String()}
 	if p, known := g.current(); known {
 		kv = append(kv, "policy", p.String())
+		if share := g.currentShare(); share < 1 {
+			kv = append(kv, "share", formatShare(share))
+		}
 	}
 	g.logger.InfoContext(ctx, "astral: waiting for the API's rate limit", kv...)
+}
+
+// logShare logs the last change of the share, once, at DEBUG.
+func (g *rateGate) logShare(ctx context.Context) {
+	g.mu.Lock()
+	ch := g.shareNote
+	g.shareNote = nil
+	policy := g.policy
+	g.mu.Unlock()
+	if ch == nil || g.logger == nil {
+		return
+	}
+	g.logger.DebugContext(ctx, "astral: pacing at a share of the API's rate limit",
+		"share", formatShare(ch.to), "previous_share", formatShare(ch.from), "reason", ch.reason, "policy", policy.String())
 }
 
 // interval is the time between two requests at the pace the gate keeps.
@@ -169,48 +222,94 @@ func (g *rateGate) interval() time.Duration {
 
 // reserve returns how long a request at now must wait to leave, and
 // reserves that time for it, unless the wait exceeds budget (then ok is
-// false and nothing is reserved). epoch is the gate's epoch at the
-// reservation.
-func (g *rateGate) reserve(now time.Time, budget time.Duration) (wait time.Duration, epoch uint64, ok bool) {
+// false and nothing is reserved). rescheduled is closed when the schedule
+// changes, and the reservation with it.
+func (g *rateGate) reserve(now time.Time, budget time.Duration) (wait time.Duration, rescheduled <-chan struct{}, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	at := now
 	if g.pausedUntil.After(at) {
 		at = g.pausedUntil
 	}
-	var tat time.Time
+	var interval, ownInterval time.Duration
 	if g.known {
-		interval := g.interval()
-		tat = g.tat
-		if tat.Before(at) {
-			tat = at
+		// The request leaves once the mirror of the API's bucket holds a
+		// token and, at a share, one interval of the share after the
+		// client's last request: a client that shares the bucket sends no
+		// bursts, which would take the requests the others are due.
+		interval = g.interval()
+		burst := g.policy.Burst
+		if g.keepsReserve() {
+			burst--
 		}
-		if allowed := tat.Add(-time.Duration(g.policy.Burst-1) * interval); allowed.After(at) {
-			at = allowed
+		at = later(at, g.tat.Add(-time.Duration(burst-1)*interval))
+		ownInterval = g.ownInterval()
+		if g.sharing() {
+			at = later(at, g.own)
 		}
-		tat = tat.Add(interval)
 	}
 	wait = at.Sub(now)
 	if wait > budget {
-		return wait, g.epoch, false
+		return wait, g.rescheduledChan(), false
 	}
 	if g.known {
-		g.tat = tat
+		g.tat = later(g.tat, at).Add(interval)
+		g.own = later(g.own, at).Add(ownInterval)
 	}
-	return wait, g.epoch, true
+	return wait, g.rescheduledChan(), true
 }
 
-// sending counts a request that leaves now; observe counts it back.
-func (g *rateGate) sending() {
+// rescheduledChan is the channel that the next change of the schedule
+// closes.
+func (g *rateGate) rescheduledChan() chan struct{} {
+	if g.rescheduled == nil {
+		g.rescheduled = make(chan struct{})
+	}
+	return g.rescheduled
+}
+
+// reschedule drops the times that waiting requests reserved: they wake
+// and reserve again.
+func (g *rateGate) reschedule() {
+	if g.rescheduled != nil {
+		close(g.rescheduled)
+	}
+	g.rescheduled = make(chan struct{})
+}
+
+// keepsReserve says that the next request leaves a request in the
+// bucket. Once its first burst is spent, a client keeps the bucket's last
+// request for others: a client that took every request as it came back
+// into the bucket would leave others only 429s, which it never sees,
+// while a request that another takes shows in the client's next count.
+// The pace is the same; only the bucket holds one request more.
+func (g *rateGate) keepsReserve() bool {
+	return !g.derived && g.policy.Burst >= 2 && g.sentUnderPolicy >= g.policy.Burst
+}
+
+// sharing says that the client paces at a share of the policy's rate.
+func (g *rateGate) sharing() bool {
+	return g.known && !g.derived && g.share.frac < 1
+}
+
+// ownInterval is the time between two requests at the client's share.
+func (g *rateGate) ownInterval() time.Duration {
+	if !g.sharing() {
+		return g.interval()
+	}
+	return time.Duration(float64(g.interval()) / g.share.frac)
+}
+
+// sending counts a request that leaves at now; observe counts it back.
+func (g *rateGate) sending(now time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.inFlight++
-}
-
-func (g *rateGate) currentEpoch() uint64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.epoch
+	g.lastSent = now
+	g.sentUnderPolicy++
+	if g.known && !g.derived {
+		g.mirror.take(now, g.policy)
+	}
 }
 
 // observe learns from the outcome of an attempt: from a response, the
@@ -247,7 +346,12 @@ func (g *rateGate) observe(o *outcome, pause time.Duration) {
 			left = min(remaining, policy.Burst)
 		}
 		g.tat = o.at.Add(time.Duration(policy.Burst-left+g.inFlight) * g.interval())
+		g.mirror.set(o.at, policy, float64(left-g.inFlight))
+		g.share.start()
+		g.sentUnderPolicy = 0
+		g.own = g.tat
 	case hasPolicy && remaining >= 0:
+		g.learnShare(o, remaining)
 		// The API's count leaves out the requests on their way to it,
 		// which tat already holds: only a lower count (another client
 		// spending from the same key) moves the schedule.
@@ -275,8 +379,44 @@ func (g *rateGate) observe(o *outcome, pause time.Duration) {
 		if g.known {
 			g.tat = o.at.Add(time.Duration(g.policy.Burst) * g.interval())
 		}
-		g.epoch++
+		g.reschedule()
 	}
+}
+
+// learnShare compares the API's count with the mirror's and adapts the
+// share to it (see fleetShare). After a change, the requests that hold a
+// time reserve again at the new pace, from the client's last request:
+// the schedules drop the times they had reserved, and keep the requests
+// sent.
+func (g *rateGate) learnShare(o *outcome, remaining int) {
+	sig := bucketSignal{at: o.at, policy: g.policy, remaining: min(remaining, g.policy.Burst),
+		predicted: g.mirror.tokens(o.at, g.policy), refused: o.status == http.StatusTooManyRequests}
+	g.mirror.lower(o.at, g.policy, sig.remaining)
+	ch := g.share.learn(sig)
+	if debugShare {
+		fmt.Printf("DBG %p t=%s rem=%d pred=%.2f 429=%v frac=%.3f ch=%v\n", g, o.at.Format("04:05.000"), sig.remaining, sig.predicted, sig.refused, g.share.frac, ch)
+	}
+	if ch != nil {
+		g.shareNote = ch
+	}
+	if ch == nil && !sig.othersDrew() {
+		return
+	}
+	// The times reserved so far assumed a bucket that others have drawn
+	// on, or another pace.
+	g.own = g.lastSent.Add(g.ownInterval())
+	g.tat = g.mirror.full
+	g.reschedule()
+}
+
+// currentShare is the part of the policy's rate that the client takes.
+func (g *rateGate) currentShare() float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.sharing() {
+		return 1
+	}
+	return g.share.frac
 }
 
 // current is the policy that the API announced, and false when none is in
