@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
 )
-
-var debugShare = os.Getenv("DEBUG_SHARE") != ""
 
 // DefaultMaxRateLimitWait is how long, in all, a call may wait for the API's
 // rate limit when Config.MaxRateLimitWait is zero.
@@ -83,40 +80,52 @@ type rateGate struct {
 // wait would take the call's waiting past maxWait, and ctx's error when
 // ctx ends first.
 func (g *rateGate) wait(ctx context.Context, st *call) error {
+	g.logShare(ctx)
 	for {
-		answered, alone := g.firstAnswer()
-		if alone {
-			return nil
+		answered, probe := g.turn()
+		if answered != nil {
+			if err := g.sleep(ctx, st, answered); err != nil {
+				return err
+			}
+			continue
 		}
-		if answered == nil {
-			break
-		}
-		if err := g.sleep(ctx, st, answered); err != nil {
+		sent, err := g.leave(ctx, st, probe)
+		if err != nil || sent {
 			return err
 		}
 	}
-	g.logShare(ctx)
+}
+
+// leave waits for the time that the request reserves and counts it as
+// sent. It returns false, with no error, when the schedule changed while
+// the request waited: it then takes its turn again, unless it is the
+// probe (see turn), which reserves again at once.
+func (g *rateGate) leave(ctx context.Context, st *call, probe bool) (bool, error) {
 	for {
 		wait, rescheduled, ok := g.reserve(time.Now(), g.maxWait-st.rateWaited)
 		if !ok {
-			return g.rateLimitError(st, wait)
+			g.release(probe)
+			return false, g.rateLimitError(st, wait)
 		}
-		if wait <= 0 {
-			g.sending(time.Now())
-			return nil
+		if wait > 0 {
+			g.report(ctx, st, wait)
+			waited, err := sleepUnless(ctx, wait, rescheduled)
+			st.rateWaited += waited
+			if err != nil {
+				g.release(probe)
+				return false, err
+			}
+			select {
+			case <-rescheduled:
+				if probe {
+					continue
+				}
+				return false, nil
+			default:
+			}
 		}
-		g.report(ctx, st, wait)
-		waited, err := sleepUnless(ctx, wait, rescheduled)
-		st.rateWaited += waited
-		if err != nil {
-			return err
-		}
-		select {
-		case <-rescheduled:
-		default:
-			g.sending(time.Now())
-			return nil
-		}
+		g.sending(time.Now())
+		return true, nil
 	}
 }
 
@@ -136,14 +145,16 @@ func sleepUnless(ctx context.Context, d time.Duration, changed <-chan struct{}) 
 	}
 }
 
-// firstAnswer says whether a request must wait for the API's first answer,
-// and returns the channel closed by it. Until the API has answered once,
-// its limit is unknown: a client whose first calls leave at once (a
-// destroy's revokes, -parallelism at a time) would spend the bucket before
-// any answer announced it. So one request goes alone (alone is then true,
-// and the request counted as sent), and the others follow the pace its
-// answer sets.
-func (g *rateGate) firstAnswer() (answered <-chan struct{}, alone bool) {
+// turn says whether a request must wait for another's answer, and returns
+// the channel closed by it. Until the API has answered once, its limit is
+// unknown: a client whose first calls leave at once (a destroy's revokes,
+// -parallelism at a time) would spend the bucket before any answer
+// announced it. After a 429, the bucket the client mirrors refills during
+// the pause, but others may take it: calls that leave together when the
+// pause ends would be refused together. So one request, the probe, goes
+// alone (probe is then true), and the others follow the pace its answer
+// sets.
+func (g *rateGate) turn() (answered <-chan struct{}, probe bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
@@ -151,10 +162,22 @@ func (g *rateGate) firstAnswer() (answered <-chan struct{}, alone bool) {
 		return nil, false
 	case g.probe == nil:
 		g.probe = make(chan struct{})
-		g.inFlight++
 		return nil, true
 	}
 	return g.probe, false
+}
+
+// release lets the others go when the probe ends before it is sent.
+func (g *rateGate) release(probe bool) {
+	if !probe {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.probe != nil {
+		close(g.probe)
+		g.probe = nil
+	}
 }
 
 // sleep waits for the request that went alone to be answered, within what
@@ -347,7 +370,7 @@ func (g *rateGate) observe(o *outcome, pause time.Duration) {
 		}
 		g.tat = o.at.Add(time.Duration(policy.Burst-left+g.inFlight) * g.interval())
 		g.mirror.set(o.at, policy, float64(left-g.inFlight))
-		g.share.start()
+		g.share.start(o.at, o.status == http.StatusTooManyRequests)
 		g.sentUnderPolicy = 0
 		g.own = g.tat
 	case hasPolicy && remaining >= 0:
@@ -373,6 +396,8 @@ func (g *rateGate) observe(o *outcome, pause time.Duration) {
 		if until := o.at.Add(pause); until.After(g.pausedUntil) {
 			g.pausedUntil = until
 		}
+		// The next request goes alone (see turn).
+		g.heard = false
 		// Every waiting request reserves its time again after the pause,
 		// so the times reserved before it no longer count; the API's
 		// bucket is empty.
@@ -390,21 +415,30 @@ func (g *rateGate) observe(o *outcome, pause time.Duration) {
 // sent.
 func (g *rateGate) learnShare(o *outcome, remaining int) {
 	sig := bucketSignal{at: o.at, policy: g.policy, remaining: min(remaining, g.policy.Burst),
-		predicted: g.mirror.tokens(o.at, g.policy), refused: o.status == http.StatusTooManyRequests}
-	g.mirror.lower(o.at, g.policy, sig.remaining)
-	ch := g.share.learn(sig)
-	if debugShare {
-		fmt.Printf("DBG %p t=%s rem=%d pred=%.2f 429=%v frac=%.3f ch=%v\n", g, o.at.Format("04:05.000"), sig.remaining, sig.predicted, sig.refused, g.share.frac, ch)
+		refused: o.status == http.StatusTooManyRequests, overlapped: g.inFlight > 0}
+	sig.took = g.mirror.tokens(o.at, g.policy) - float64(sig.remaining)
+	if sig.refused {
+		// The mirror counted the refused request, which took nothing.
+		sig.took++
 	}
+	g.mirror.lower(o.at, g.policy, sig.remaining)
+	ch, othersDrew := g.share.learn(sig)
 	if ch != nil {
 		g.shareNote = ch
 	}
-	if ch == nil && !sig.othersDrew() {
+	if ch == nil && !othersDrew {
 		return
 	}
-	// The times reserved so far assumed a bucket that others have drawn
-	// on, or another pace.
+	// The times reserved so far assumed another pace, or a bucket that
+	// others have drawn on: the schedules restart from the requests sent.
 	g.own = g.lastSent.Add(g.ownInterval())
+	if othersDrew && sig.remaining <= lowWater(g.policy) {
+		// Another client's request came just before this one's and left
+		// the bucket nearly empty: the next leaves a request's refill
+		// later, out of the way of the others' pace, so that clients
+		// pacing alike spread apart instead of meeting again.
+		g.own = g.own.Add(perRequest(g.policy))
+	}
 	g.tat = g.mirror.full
 	g.reschedule()
 }
