@@ -581,6 +581,73 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 		})
 	})
 
+	// The gate's mirror refills during the pause, but others may take
+	// what refilled: calls that left together when it ends would be
+	// refused together.
+	t.Run("after a 429, one request goes alone again", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var (
+				mu       sync.Mutex
+				arrivals []time.Time
+			)
+			refused := make(chan struct{})
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, time.Now())
+				n := len(arrivals)
+				mu.Unlock()
+				switch n {
+				case 1:
+					writeJSON(w, http.StatusOK, keyJSON)
+					return
+				case 2:
+					write429(w, "10;w=1;rate=10")
+					close(refused)
+					return
+				case 3:
+					time.Sleep(300 * time.Millisecond)
+				}
+				w.Header().Set("RateLimit-Policy", "10;w=1;rate=10")
+				w.Header().Set("RateLimit-Remaining", "9")
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0 })
+			ctx := t.Context()
+			if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+					t.Error(err)
+				}
+			})
+			<-refused
+			synctest.Wait()
+			for range 4 {
+				wg.Go(func() {
+					if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			// The 429's Retry-After is a second: the refused call's retry
+			// leaves then, alone, and the four others after its answer,
+			// 300 ms later.
+			after := offsets(arrivals[1:])
+			if len(after) != 6 || after[1] != time.Second {
+				t.Fatalf("arrivals after the 429 at %v, want the retry 1s after it", after)
+			}
+			for i, at := range after[2:] {
+				if at < time.Second+300*time.Millisecond {
+					t.Errorf("request %d arrived %s after the 429, before the answer to the one that went alone", i+4, at)
+				}
+			}
+		})
+	})
+
 	t.Run("a call that waits for the first answer past its bound fails before sending", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			var requests atomic.Int32
