@@ -10,10 +10,14 @@ terraform {
 # limit of its own. Apply this configuration on its own, with the head
 # coach's key, and store each secret where that workspace's runs read
 # ASTRAL_API_KEY from (see the Vault guide).
-resource "astral_api_key" "workspace" {
-  for_each = toset(["coaching-app", "ci", "data-exports"])
+locals {
+  workspaces = ["coaching-app", "ci", "data-exports"]
+}
 
-  name = "Terraform workspace ${each.key}"
+resource "astral_api_key" "workspace" {
+  count = length(local.workspaces)
+
+  name = "Terraform workspace ${local.workspaces[count.index]}"
 
   rotation = {
     expire_after  = "90d"
@@ -26,6 +30,6 @@ resource "astral_api_key" "workspace" {
 }
 
 output "workspace_api_keys" {
-  value     = { for workspace, key in astral_api_key.workspace : workspace => key.secret }
+  value     = zipmap(local.workspaces, astral_api_key.workspace[*].secret)
   sensitive = true
 }

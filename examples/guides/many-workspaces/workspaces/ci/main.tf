@@ -10,9 +10,13 @@ provider "astral" {
   rate_limit_wait = "10m"
 }
 
-resource "astral_api_key" "ci" {
-  for_each = toset(["build", "deploy", "nightly-tests"])
+locals {
+  jobs = ["build", "deploy", "nightly-tests"]
+}
 
-  name       = "CI ${each.key}"
+resource "astral_api_key" "ci" {
+  count = length(local.jobs)
+
+  name       = "CI ${local.jobs[count.index]}"
   expires_at = "2027-12-31T00:00:00Z"
 }

@@ -13,8 +13,12 @@ provider "astral" {
   rate_limit_wait = "10m"
 }
 
-resource "astral_api_key" "app" {
-  for_each = toset(["roster-sync", "results-import", "calendar-feed"])
+locals {
+  integrations = ["roster-sync", "results-import", "calendar-feed"]
+}
 
-  name = "Coaching app ${each.key}"
+resource "astral_api_key" "app" {
+  count = length(local.integrations)
+
+  name = "Coaching app ${local.integrations[count.index]}"
 }
