@@ -34,18 +34,18 @@ func TestParseFleets(t *testing.T) {
 	}
 }
 
-// fleetSample is a step of fleet with its creates or revokes and 429s, and
-// one GET /v1/me per directory.
-func fleetSample(f Fleet, step Step, wall time.Duration, calls, tooMany int, errs ...string) FleetSample {
+// fleetSample is a step of fleet: a create or a revoke per key, tooMany
+// 429s, and one GET /v1/me per directory.
+func fleetSample(f Fleet, step Step, wall time.Duration, tooMany int, errs ...string) FleetSample {
 	route := map[Step]string{StepApply: "POST /v1/api-keys", StepDestroy: "DELETE /v1/api-keys/{id}"}[step]
 	return FleetSample{
 		Fleet: f, Step: step, Rep: 1, Wall: wall, Errors: errs,
-		Stats: stats(map[string]int{route: calls + tooMany, "GET /v1/me": f.Dirs}, map[string]int{"429": tooMany}),
+		Stats: stats(map[string]int{route: f.Dirs*f.N + tooMany, "GET /v1/me": f.Dirs}, map[string]int{"429": tooMany}),
 	}
 }
 
 func TestFleetSample(t *testing.T) {
-	s := fleetSample(Fleet{Dirs: 6, N: 40, RatePerSecond: 2}, StepApply, 130*time.Second, 240, 12)
+	s := fleetSample(Fleet{Dirs: 6, N: 40, RatePerSecond: 2}, StepApply, 130*time.Second, 12)
 	if s.Requests() != 258 || s.Refused() != 12 {
 		t.Errorf("%d requests, %d refused; want 258 and 12", s.Requests(), s.Refused())
 	}
@@ -68,10 +68,10 @@ func TestFleetMarkdown(t *testing.T) {
 	fast, slow := Fleet{6, 40, 10}, Fleet{6, 40, 2}
 	r := testReport()
 	r.Fleets = []FleetSample{
-		fleetSample(fast, StepApply, 27*time.Second, 240, 6),
-		fleetSample(fast, StepDestroy, 26*time.Second, 240, 0),
-		fleetSample(slow, StepApply, 150*time.Second, 240, 20, "dir-3: terraform apply: exit status 1"),
-		fleetSample(slow, StepDestroy, 121*time.Second, 240, 2),
+		fleetSample(fast, StepApply, 27*time.Second, 6),
+		fleetSample(fast, StepDestroy, 26*time.Second, 0),
+		fleetSample(slow, StepApply, 150*time.Second, 20, "dir-3: terraform apply: exit status 1"),
+		fleetSample(slow, StepDestroy, 121*time.Second, 2),
 	}
 	md := r.Markdown()
 	for _, want := range []string{
