@@ -352,7 +352,11 @@ func (g *rateGate) observe(o *outcome, pause time.Duration) {
 	if o.resp == nil {
 		return
 	}
-	g.heard = true
+	if !o.at.Before(g.pausedUntil) {
+		// An answer within a pause is to a request sent before it: the
+		// request that goes alone after the pause has yet to be heard.
+		g.heard = true
+	}
 	remaining := o.limits.remaining
 	if o.status == http.StatusTooManyRequests {
 		remaining = 0
