@@ -34,6 +34,8 @@ const (
 // schedule (the generic cell rate algorithm): tat is when the bucket would
 // be full again, had every request reserved so far been sent; a request
 // may leave once the bucket holds a token, at tat less the burst's length.
+// Other clients of the key (other runs) draw on the same bucket: the gate
+// paces at a share of the rate that it adapts to them (see fleetShare).
 type rateGate struct {
 	// maxWait bounds the time one call waits at the gate, in all.
 	maxWait time.Duration
@@ -57,8 +59,9 @@ type rateGate struct {
 	rescheduled chan struct{}
 	// inFlight counts the requests sent and not yet answered.
 	inFlight int
-	// heard says the API has answered once. Until then one request goes
-	// alone, and probe is closed when it is answered (see firstAnswer).
+	// heard says the API has answered once, and since the last 429's
+	// pause. Until then one request goes alone, and probe is closed when
+	// it is answered (see turn).
 	heard bool
 	probe chan struct{}
 	// share is the part of the policy's rate that this client takes, as
@@ -256,10 +259,12 @@ func (g *rateGate) reserve(now time.Time, budget time.Duration) (wait time.Durat
 	}
 	var interval, ownInterval time.Duration
 	if g.known {
-		// The request leaves once the mirror of the API's bucket holds a
-		// token and, at a share, one interval of the share after the
-		// client's last request: a client that shares the bucket sends no
-		// bursts, which would take the requests the others are due.
+		// The request leaves once the schedule says the API's bucket
+		// holds a request (one more once the first burst is spent, see
+		// keepsReserve) and, at a share, one interval of the share after
+		// the client's last request: a client that shares the bucket
+		// sends no bursts, which would take the requests the others are
+		// due.
 		interval = g.interval()
 		burst := g.policy.Burst
 		if g.keepsReserve() {
