@@ -350,16 +350,17 @@ func (g *rateGate) observe(o *outcome, pause time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.inFlight = max(0, g.inFlight-1)
-	if g.probe != nil {
+	// An answer within a pause is to a request sent before it: the
+	// request that goes alone after the pause has yet to be heard.
+	withinPause := o.at.Before(g.pausedUntil)
+	if g.probe != nil && (o.resp == nil || !withinPause) {
 		close(g.probe)
 		g.probe = nil
 	}
 	if o.resp == nil {
 		return
 	}
-	if !o.at.Before(g.pausedUntil) {
-		// An answer within a pause is to a request sent before it: the
-		// request that goes alone after the pause has yet to be heard.
+	if !withinPause {
 		g.heard = true
 	}
 	remaining := o.limits.remaining
