@@ -581,6 +581,136 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 		})
 	})
 
+	// The gate's mirror refills during the pause, but others may take
+	// what refilled: calls that left together when it ends would be
+	// refused together.
+	t.Run("after a 429, one request goes alone again", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var (
+				mu       sync.Mutex
+				arrivals []time.Time
+			)
+			refused := make(chan struct{})
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, time.Now())
+				n := len(arrivals)
+				mu.Unlock()
+				switch n {
+				case 1:
+					writeJSON(w, http.StatusOK, keyJSON)
+					return
+				case 2:
+					write429(w, "10;w=1;rate=10")
+					close(refused)
+					return
+				case 3:
+					time.Sleep(300 * time.Millisecond)
+				}
+				w.Header().Set("RateLimit-Policy", "10;w=1;rate=10")
+				w.Header().Set("RateLimit-Remaining", "9")
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0 })
+			ctx := t.Context()
+			if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+					t.Error(err)
+				}
+			})
+			<-refused
+			synctest.Wait()
+			for range 4 {
+				wg.Go(func() {
+					if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			// The 429's Retry-After is a second: the refused call's retry
+			// leaves then, alone, and the four others after its answer,
+			// 300 ms later.
+			after := offsets(arrivals[1:])
+			if len(after) != 6 || after[1] != time.Second {
+				t.Fatalf("arrivals after the 429 at %v, want the retry 1s after it", after)
+			}
+			for i, at := range after[2:] {
+				if at < time.Second+300*time.Millisecond {
+					t.Errorf("request %d arrived %s after the 429, before the answer to the one that went alone", i+4, at)
+				}
+			}
+		})
+	})
+
+	t.Run("an answer within the pause, to a request sent before it, lets no other go", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var (
+				mu       sync.Mutex
+				arrivals []time.Time
+			)
+			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, time.Now())
+				n := len(arrivals)
+				mu.Unlock()
+				switch n {
+				case 1:
+					writeJSON(w, http.StatusOK, keyJSON)
+					return
+				case 2:
+					time.Sleep(50 * time.Millisecond)
+					write429(w, "10;w=1;rate=10")
+					return
+				case 3:
+					// Sent with the refused one, answered within its pause.
+					time.Sleep(300 * time.Millisecond)
+				case 4:
+					// The one that goes alone when the pause ends.
+					time.Sleep(200 * time.Millisecond)
+				}
+				w.Header().Set("RateLimit-Policy", "10;w=1;rate=10")
+				w.Header().Set("RateLimit-Remaining", "9")
+				writeJSON(w, http.StatusOK, keyJSON)
+			}), func(cfg *Config) { cfg.RetryWaitMin, cfg.RetryWaitMax = 0, 0 })
+			ctx := t.Context()
+			read := func() {
+				if _, err := c.APIKeys.Read(ctx, testKeyID); err != nil {
+					t.Error(err)
+				}
+			}
+			read()
+			var wg sync.WaitGroup
+			wg.Go(read)
+			wg.Go(read)
+			time.Sleep(100 * time.Millisecond)
+			for range 3 {
+				wg.Go(read)
+			}
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			// Arrivals from the one refused, answered 50 ms later: the
+			// other request sent with it, answered within the pause, the
+			// retry alone when the pause of a second ends, and the three
+			// others once it is answered, 200 ms later.
+			after := offsets(arrivals[1:])
+			if len(after) != 6 || after[1] != 0 || after[2] != 1050*time.Millisecond {
+				t.Fatalf("arrivals at %v, want one at 0 and the retry 1.05s after the refused one", after)
+			}
+			for i, at := range after[3:] {
+				if at < 1250*time.Millisecond {
+					t.Errorf("request %d arrived %s after the refused one, before the answer to the one that went alone", i+5, at)
+				}
+			}
+		})
+	})
+
 	t.Run("a call that waits for the first answer past its bound fails before sending", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			var requests atomic.Int32

@@ -32,7 +32,9 @@ type Report struct {
 	Summaries map[Key]Summary
 	// Scenarios are the runs under a rate limit or a latency, if any.
 	Scenarios []ScenarioSummary
-	Duration  time.Duration
+	// Fleets are the steps of many runs on one key, if any.
+	Fleets   []FleetSample
+	Duration time.Duration
 }
 
 // kindLabels name each kind in the report's prose and headers.
@@ -175,6 +177,9 @@ func (r Report) Markdown() string {
 	}
 	if len(r.Scenarios) > 0 {
 		scenarioMarkdown(&b, r.Scenarios)
+	}
+	if len(r.Fleets) > 0 {
+		fleetMarkdown(&b, r.Fleets)
 	}
 	return b.String()
 }

@@ -244,35 +244,24 @@ func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step 
 		return s, err
 	}
 
-	logPath := filepath.Join(dir, string(step)+".log")
-	logFile, err := os.Create(logPath)
+	var profile string
+	if b.perfDir != "" {
+		profile = filepath.Join(b.perfDir, fmt.Sprintf("%s-%d-%s.perf", kind, n, step))
+	}
+	cmd, err := b.start(ctx, dir, step, profile)
 	if err != nil {
 		return s, err
 	}
-	defer logFile.Close()
-	ctx, cancel := context.WithTimeout(ctx, b.timeout)
-	defer cancel()
-	name, args := "terraform", append(stepArgs[step], "-input=false", "-no-color")
-	if b.perfDir != "" {
-		profile := filepath.Join(b.perfDir, fmt.Sprintf("%s-%d-%s.perf", kind, n, step))
-		name, args = "perf", append([]string{"record", "--quiet", "-g", "-F", "499", "-o", profile, "--", name}, args...)
-	}
-	cmd := exec.CommandContext(ctx, name, args...) //nolint:gosec // G204: fixed arguments
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, b.env, logFile, logFile
-	// Interrupt rather than kill on timeout, so that Terraform stops its providers.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = time.Minute
-	start := time.Now()
-	runErr := cmd.Run()
-	s.Wall = time.Since(start)
+	runErr := cmd.wait()
+	s.Wall = cmd.wall
 
 	var exitErr *exec.ExitError
 	switch {
 	case runErr == nil:
 	case step == benchmark.StepPlan && errors.As(runErr, &exitErr) && exitErr.ExitCode() == 2:
-		return s, fmt.Errorf("terraform plan found changes in an unchanged configuration; see %s", logPath)
+		return s, fmt.Errorf("terraform plan found changes in an unchanged configuration; see %s", cmd.logPath)
 	default:
-		return s, fmt.Errorf("terraform %s: %w:\n%s", step, runErr, tail(logPath))
+		return s, fmt.Errorf("terraform %s: %w:\n%s", step, runErr, tail(cmd.logPath))
 	}
 
 	sandboxAfter, err := b.sandbox.cpu()
@@ -312,6 +301,57 @@ func (b *bench) step(ctx context.Context, dir string, kind benchmark.Kind, step 
 		return s, fmt.Errorf("no provider process recorded its usage in %s", b.usageFile)
 	}
 	return s, nil
+}
+
+// terraformRun is a terraform command started in a configuration's
+// directory, its output going to the step's log there.
+type terraformRun struct {
+	*exec.Cmd
+	logPath string
+	log     *os.File
+	cancel  context.CancelFunc
+	started time.Time
+	// wall is the command's time, once wait has returned.
+	wall time.Duration
+}
+
+// start starts terraform's step in dir, within the step timeout; with a
+// profile path, under perf record writing to it.
+func (b *bench) start(ctx context.Context, dir string, step benchmark.Step, profile string) (*terraformRun, error) {
+	logPath := filepath.Join(dir, string(step)+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	name, args := "terraform", append(stepArgs[step], "-input=false", "-no-color")
+	if profile != "" {
+		name, args = "perf", append([]string{"record", "--quiet", "-g", "-F", "499", "-o", profile, "--", name}, args...)
+	}
+	cmd := exec.CommandContext(ctx, name, args...) //nolint:gosec // G204: fixed arguments
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, b.env, logFile, logFile
+	// Interrupt rather than kill on timeout, so that Terraform stops its providers.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = time.Minute
+	r := &terraformRun{Cmd: cmd, logPath: logPath, log: logFile, cancel: cancel, started: time.Now()}
+	if err := cmd.Start(); err != nil {
+		r.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// wait waits for the command to end and records its wall time.
+func (r *terraformRun) wait() error {
+	defer r.close()
+	err := r.Wait()
+	r.wall = time.Since(r.started)
+	return err
+}
+
+func (r *terraformRun) close() {
+	r.cancel()
+	_ = r.log.Close()
 }
 
 // output runs a command and returns its trimmed standard output; on failure

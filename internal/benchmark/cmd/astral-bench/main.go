@@ -7,11 +7,13 @@
 // plugin), floor_api_key (astral_api_key's schema without the provider's
 // code) and astral_api_key. Then it applies and destroys astral_api_key
 // under the sandbox's rate limit (-ratelimit) and under a latency
-// (-latency). It prints a Markdown report and writes results.md, chart.svg
-// and results.json to -out.
+// (-latency), and in several directories at once on one key (-fleet). It
+// prints a Markdown report and writes results.md, chart.svg and
+// results.json to -out.
 //
 //	go run ./internal/benchmark/cmd/astral-bench -n 10,100,1000 -reps 3
-//	go run ./internal/benchmark/cmd/astral-bench -n "" -reps 1 # the scenarios alone
+//	go run ./internal/benchmark/cmd/astral-bench -n "" -reps 1 # the scenarios and fleets alone
+//	go run ./internal/benchmark/cmd/astral-bench -n "" -ratelimit "" -latency "" # the fleets alone
 package main
 
 import (
@@ -41,15 +43,17 @@ func main() {
 
 func run() (err error) {
 	var (
-		sizes   = flag.String("n", "10,100,1000", "comma-separated resource counts; N:R runs R repetitions of that N instead of -reps; empty for none")
-		limited = flag.String("ratelimit", "120:8", "N:R applies and destroys N keys while the sandbox allows R requests per second; empty for none")
-		latency = flag.String("latency", "200:50", "N:MS applies and destroys N keys while the sandbox waits MS milliseconds before every answer; empty for none")
-		reps    = flag.Int("reps", 3, "repetitions of each N")
-		out     = flag.String("out", "bench-results", "directory that receives results.md, chart.svg and results.json")
-		work    = flag.String("work", "", "working directory (binaries, database, Terraform configurations and logs); a temporary one when empty")
-		keep    = flag.Bool("keep", false, "keep the temporary working directory")
-		timeout = flag.Duration("step-timeout", 30*time.Minute, "longest a single terraform command may run")
-		perfDir = flag.String("perf", "", "after measuring, run the provider's steps at the largest N once more under `perf record -g`, writing one profile per step to this directory (not counted in the results)")
+		sizes     = flag.String("n", "10,100,1000", "comma-separated resource counts; N:R runs R repetitions of that N instead of -reps; empty for none")
+		limited   = flag.String("ratelimit", "120:8", "N:R applies and destroys N keys while the sandbox allows R requests per second; empty for none")
+		latency   = flag.String("latency", "200:50", "N:MS applies and destroys N keys while the sandbox waits MS milliseconds before every answer; empty for none")
+		fleet     = flag.String("fleet", "6x40:10,6x40:2", "comma-separated KxN:R: K working directories of N keys each, applied at once and then destroyed at once, all with one key, while the sandbox allows R requests per second; empty for none")
+		fleetReps = flag.Int("fleet-reps", 1, "repetitions of each fleet (at 2 requests per second, one takes minutes)")
+		reps      = flag.Int("reps", 3, "repetitions of each N")
+		out       = flag.String("out", "bench-results", "directory that receives results.md, chart.svg and results.json")
+		work      = flag.String("work", "", "working directory (binaries, database, Terraform configurations and logs); a temporary one when empty")
+		keep      = flag.Bool("keep", false, "keep the temporary working directory")
+		timeout   = flag.Duration("step-timeout", 30*time.Minute, "longest a single terraform command may run")
+		perfDir   = flag.String("perf", "", "after measuring, run the provider's steps at the largest N once more under `perf record -g`, writing one profile per step to this directory (not counted in the results)")
 	)
 	flag.Parse()
 	plan, err := parseSizes(*sizes, *reps)
@@ -67,8 +71,15 @@ func run() (err error) {
 		}
 		scenarios = append(scenarios, sc)
 	}
-	if len(plan) == 0 && len(scenarios) == 0 {
-		return errors.New("nothing to measure: -n, -ratelimit and -latency are all empty")
+	fleets, err := benchmark.ParseFleets(*fleet)
+	if err != nil {
+		return err
+	}
+	if *fleetReps < 1 {
+		return errors.New("-fleet-reps: want at least one repetition")
+	}
+	if len(plan) == 0 && len(scenarios) == 0 && len(fleets) == 0 {
+		return errors.New("nothing to measure: -n, -ratelimit, -latency and -fleet are all empty")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -114,6 +125,10 @@ func run() (err error) {
 	if err != nil {
 		return err
 	}
+	fleetSamples, err := b.fleets(ctx, fleets, *fleetReps)
+	if err != nil {
+		return err
+	}
 	machine.LoadAfter = loadAverage()
 	elapsed := time.Since(started)
 	if *perfDir != "" && len(plan) > 0 {
@@ -127,6 +142,7 @@ func run() (err error) {
 		Reps:      map[int]int{},
 		Summaries: benchmark.Summarize(samples, active),
 		Scenarios: benchmark.SummarizeScenarios(scenarioSamples),
+		Fleets:    fleetSamples,
 		Duration:  elapsed,
 	}
 	for _, s := range plan {
@@ -135,7 +151,7 @@ func run() (err error) {
 	}
 	md := report.Markdown()
 	fmt.Print(md)
-	return write(*out, md, report.Chart(), rawResults{Machine: machine, Active: active, Samples: samples, Scenarios: scenarioSamples})
+	return write(*out, md, report.Chart(), rawResults{Machine: machine, Active: active, Samples: samples, Scenarios: scenarioSamples, Fleets: fleetSamples})
 }
 
 // size is one N and how many repetitions it gets.
@@ -180,6 +196,7 @@ type rawResults struct {
 	Active    map[int]int                `json:"active_keys"`
 	Samples   []benchmark.Sample         `json:"samples"`
 	Scenarios []benchmark.ScenarioSample `json:"scenarios"`
+	Fleets    []benchmark.FleetSample    `json:"fleets"`
 }
 
 func write(dir, md string, svg []byte, raw rawResults) error {
