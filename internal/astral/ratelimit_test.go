@@ -502,15 +502,13 @@ func ExampleRateLimitError() {
 func TestFirstAnswerGoesAlone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var (
+			arrivals  rateLimitServer
 			mu        sync.Mutex
-			arrivals  []time.Time
 			firstDone time.Time
 		)
 		c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			arrivals = append(arrivals, time.Now())
-			first := len(arrivals) == 1
-			mu.Unlock()
+			n, _ := arrivals.arrived()
+			first := n == 1
 			if first {
 				time.Sleep(200 * time.Millisecond)
 			}
@@ -532,10 +530,10 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 		wg.Wait()
 		mu.Lock()
 		defer mu.Unlock()
-		if len(arrivals) != 10 {
-			t.Fatalf("%d requests arrived, want 10", len(arrivals))
+		if len(arrivals.times()) != 10 {
+			t.Fatalf("%d requests arrived, want 10", len(arrivals.times()))
 		}
-		for i, at := range arrivals[1:] {
+		for i, at := range arrivals.times()[1:] {
 			if at.Before(firstDone) {
 				t.Errorf("request %d arrived %s before the first answer", i+2, firstDone.Sub(at))
 			}
@@ -544,15 +542,9 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 
 	t.Run("when the first request gets no answer, another goes alone", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			var (
-				mu       sync.Mutex
-				arrivals []time.Time
-			)
+			var arrivals rateLimitServer
 			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				arrivals = append(arrivals, time.Now())
-				n := len(arrivals)
-				mu.Unlock()
+				n, _ := arrivals.arrived()
 				if n == 1 {
 					time.Sleep(100 * time.Millisecond)
 					conn, _, _ := http.NewResponseController(w).Hijack()
@@ -571,12 +563,11 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			mu.Lock()
-			defer mu.Unlock()
 			// The first is dropped after 100 ms; one other goes alone then,
 			// and is answered at 200 ms, when the rest leave together.
-			if len(arrivals) != 4 || arrivals[1].Sub(arrivals[0]) != 100*time.Millisecond || arrivals[2].Sub(arrivals[0]) != 200*time.Millisecond {
-				t.Errorf("arrivals at %v, want one at 0, one at 100ms and two at 200ms", offsets(arrivals))
+			at := arrivals.times()
+			if len(at) != 4 || at[1].Sub(at[0]) != 100*time.Millisecond || at[2].Sub(at[0]) != 200*time.Millisecond {
+				t.Errorf("arrivals at %v, want one at 0, one at 100ms and two at 200ms", offsets(at))
 			}
 		})
 	})
@@ -586,16 +577,10 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 	// refused together.
 	t.Run("after a 429, one request goes alone again", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			var (
-				mu       sync.Mutex
-				arrivals []time.Time
-			)
+			var arrivals rateLimitServer
 			refused := make(chan struct{})
 			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				arrivals = append(arrivals, time.Now())
-				n := len(arrivals)
-				mu.Unlock()
+				n, _ := arrivals.arrived()
 				switch n {
 				case 1:
 					writeJSON(w, http.StatusOK, keyJSON)
@@ -631,12 +616,10 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			mu.Lock()
-			defer mu.Unlock()
 			// The 429's Retry-After is a second: the refused call's retry
 			// leaves then, alone, and the four others after its answer,
 			// 300 ms later.
-			after := offsets(arrivals[1:])
+			after := offsets(arrivals.times()[1:])
 			if len(after) != 6 || after[1] != time.Second {
 				t.Fatalf("arrivals after the 429 at %v, want the retry 1s after it", after)
 			}
@@ -650,15 +633,9 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 
 	t.Run("an answer within the pause, to a request sent before it, lets no other go", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			var (
-				mu       sync.Mutex
-				arrivals []time.Time
-			)
+			var arrivals rateLimitServer
 			c, _ := newBubbleClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				arrivals = append(arrivals, time.Now())
-				n := len(arrivals)
-				mu.Unlock()
+				n, _ := arrivals.arrived()
 				switch n {
 				case 1:
 					writeJSON(w, http.StatusOK, keyJSON)
@@ -693,13 +670,11 @@ func TestFirstAnswerGoesAlone(t *testing.T) {
 				wg.Go(read)
 			}
 			wg.Wait()
-			mu.Lock()
-			defer mu.Unlock()
 			// Arrivals from the one refused, answered 50 ms later: the
 			// other request sent with it, answered within the pause, the
 			// retry alone when the pause of a second ends, and the three
 			// others once it is answered, 200 ms later.
-			after := offsets(arrivals[1:])
+			after := offsets(arrivals.times()[1:])
 			if len(after) != 6 || after[1] != 0 || after[2] != 1050*time.Millisecond {
 				t.Fatalf("arrivals at %v, want one at 0 and the retry 1.05s after the refused one", after)
 			}

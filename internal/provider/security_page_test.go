@@ -23,13 +23,7 @@ import (
 // the app's Security page. The next plan sees it revoked and creates the key
 // again.
 func TestAccAPIKey_revokedInTheApp(t *testing.T) {
-	skipInCLIMatrix(t)
-	if os.Getenv(resource.EnvTfAcc) == "" {
-		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
-	}
-	browser := sandboxtest.StartChromium(t)
-	t.Parallel()
-	env := newTestAccEnv(t)
+	env, browser := newBrowserTestAccEnv(t)
 	config := env.Config(keyConfig(testKeyPrefix+"revoked in the app", ""))
 	var revoked string
 	sameKey := statecheck.CompareValue(compare.ValuesDiffer())
@@ -55,13 +49,7 @@ func TestAccAPIKey_revokedInTheApp(t *testing.T) {
 // The import error's advice, followed: a key made in the app is imported
 // by the ID that its row of the Security page shows and copies.
 func TestAccAPIKey_importByIDFromTheApp(t *testing.T) {
-	skipInCLIMatrix(t)
-	if os.Getenv(resource.EnvTfAcc) == "" {
-		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
-	}
-	browser := sandboxtest.StartChromium(t)
-	t.Parallel()
-	env := newTestAccEnv(t)
+	env, browser := newBrowserTestAccEnv(t)
 	const name = testKeyPrefix + "made in the app"
 	made := env.CreateKey(t, name, nil)
 	tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
@@ -130,4 +118,18 @@ func revokeInTheApp(t *testing.T, env *testAccEnv, browser context.Context, id s
 	if err != nil || key.Status != astral.APIKeyStatusRevoked {
 		t.Fatalf("after revoking it in the page, the API has %v (%v)", key, err)
 	}
+}
+
+// newBrowserTestAccEnv starts Chromium and a sandbox for an acceptance test
+// that acts in the app's pages as a member does. Such a test runs once: the
+// app does not change with the CLI.
+func newBrowserTestAccEnv(t *testing.T) (*testAccEnv, context.Context) {
+	t.Helper()
+	skipInCLIMatrix(t)
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		t.Skipf("Acceptance tests skipped unless env '%s' set", resource.EnvTfAcc)
+	}
+	browser := sandboxtest.StartChromium(t)
+	t.Parallel()
+	return newTestAccEnv(t), browser
 }
