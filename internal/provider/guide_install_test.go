@@ -194,6 +194,7 @@ func TestAccGuidesInstalled(t *testing.T) {
 			}
 		})
 	}
+	t.Run("guides/many-workspaces/run-all.sh", func(t *testing.T) { testManyWorkspacesGuide(t, inst) })
 	t.Run("a rebuilt provider", func(t *testing.T) {
 		t.Parallel()
 		testRebuiltProvider(t, inst)

@@ -15,16 +15,14 @@ import (
 // workspaces declare, and how many each declares.
 var manyWorkspacesKeys = map[string]int{"CI ": 3, "Coaching app ": 3, "Season export ": 4}
 
-// TestAccGuideManyWorkspaces follows the guide on running many workspaces
-// at once with the provider installed as the README says: its script
+// testManyWorkspacesGuide follows the guide on running many workspaces at
+// once with the provider that make install put in inst: its script
 // applies every workspace at once, all with one shared key that the API
 // limits, then destroys them at once. Every run succeeds at its first
 // try, and the keys the workspaces declare are made, then revoked.
-func TestAccGuideManyWorkspaces(t *testing.T) {
-	requireAcceptanceCLI(t)
+func testManyWorkspacesGuide(t *testing.T, inst *installedProvider) {
 	env := newTestAccEnv(t)
 	t.Parallel()
-	inst := installProvider(t)
 	cliConfig := filepath.Join(t.TempDir(), "astral.tfrc")
 	writeFile(t, cliConfig, cliConfigWithTestMirror(t, inst.cliConfig))
 
