@@ -50,6 +50,9 @@ func setUpAcceptanceCLI() (testCLI, error) {
 	if os.Getenv(resource.EnvTfAcc) == "" {
 		return testCLI{}, nil
 	}
+	if err := collectNoGarbageInChildren(); err != nil {
+		return testCLI{}, err
+	}
 	if err := useTestCLIConfig(); err != nil {
 		return testCLI{}, err
 	}
@@ -78,7 +81,61 @@ func setUpAcceptanceCLI() (testCLI, error) {
 			return testCLI{}, err
 		}
 	}
+	shim, err := versionCachingCLI(path)
+	if err != nil {
+		return testCLI{}, fmt.Errorf("%s: %w", cli, err)
+	}
+	if err := os.Setenv("TF_ACC_TERRAFORM_PATH", shim); err != nil {
+		return testCLI{}, err
+	}
 	return cli, nil
+}
+
+// versionCachingCLI writes a script that runs the CLI at path with the
+// arguments it is given, but answers `version -json` itself, with what the
+// CLI answered once, and returns the script's path. terraform-plugin-testing
+// asks the CLI its version twice for each test case (once to find it, once
+// when it opens the test's working directory), and the answer cannot
+// change during a run. Each of those processes costs the CLI's start-up,
+// which is most of what a short command costs (0.1 s of CPU), so they were
+// a fifth of the CLI processes of a run. Every other command is the CLI's
+// own: the script execs it, which leaves its process ID to signals.
+func versionCachingCLI(path string) (string, error) {
+	version, err := runCLI(path, "", "version", "-json")
+	if err != nil {
+		return "", err
+	}
+	script := fmt.Sprintf(`#!/bin/sh
+if [ "$#" = 2 ] && [ "$1" = version ] && [ "$2" = -json ]; then
+  cat <<'END_OF_VERSION'
+%sEND_OF_VERSION
+  exit 0
+fi
+exec %s "$@"
+`, version, shellQuote(path))
+	return writeCacheFile("cli-*.sh", script, 0o700)
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// collectNoGarbageInChildren turns the garbage collector off, up to a
+// memory limit, in the processes the tests start, the CLI's above all:
+// they live for a fraction of a second, in which the collector's work is
+// wasted. The test process keeps its own setting, read when it started.
+// A GOGC or GOMEMLIMIT that the environment sets is left as it is.
+func collectNoGarbageInChildren() error {
+	for name, value := range map[string]string{"GOGC": "off", "GOMEMLIMIT": "512MiB"} {
+		if _, set := os.LookupEnv(name); set {
+			continue
+		}
+		if err := os.Setenv(name, value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // envProviderMirror names a provider filesystem mirror that holds the
@@ -119,34 +176,44 @@ func testCLIConfig(mirror string) string {
 // the user's cache folder, rewritten in place, so runs leave nothing behind
 // but one file for each configuration.
 func useTestCLIConfig() error {
-	cache, err := os.UserCacheDir()
+	path, err := writeCacheFile("acceptance-*.tfrc", testCLIConfig(os.Getenv(envProviderMirror)), 0o600)
 	if err != nil {
 		return err
+	}
+	return os.Setenv("TF_CLI_CONFIG_FILE", path)
+}
+
+// writeCacheFile writes content to a file of the user's cache folder, named
+// by pattern with its "*" replaced by a digest of content, and returns its
+// path. Named by its content, the file is rewritten in place, and test
+// processes that run at the same time with different contents (a mirror or
+// none, another CLI) do not rewrite each other's.
+func writeCacheFile(pattern, content string, mode os.FileMode) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
 	}
 	dir := filepath.Join(cache, "terraform-provider-astral")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+		return "", err
 	}
-	tmp, err := os.CreateTemp(dir, "acceptance-*.tfrc")
+	tmp, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return err
+		return "", err
 	}
-	config := testCLIConfig(os.Getenv(envProviderMirror))
-	_, err = tmp.WriteString(config)
-	err = errors.Join(err, tmp.Close())
-	// Named by its content: test processes that run at the same time with
-	// and without a mirror must not rewrite each other's configuration.
-	sum := sha256.Sum256([]byte(config))
-	path := filepath.Join(dir, "acceptance-"+hex.EncodeToString(sum[:4])+".tfrc")
+	_, err = tmp.WriteString(content)
+	err = errors.Join(err, tmp.Chmod(mode), tmp.Close())
+	sum := sha256.Sum256([]byte(content))
+	path := filepath.Join(dir, strings.Replace(pattern, "*", hex.EncodeToString(sum[:4]), 1))
 	if err == nil {
 		// A rename, so a test process that runs at the same time never reads
 		// half a file.
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return errors.Join(err, os.Remove(tmp.Name()))
+		return "", errors.Join(err, os.Remove(tmp.Name()))
 	}
-	return os.Setenv("TF_CLI_CONFIG_FILE", path)
+	return path, nil
 }
 
 // versionLine is the first line of `version`. `version -json` gives the
