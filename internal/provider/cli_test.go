@@ -44,8 +44,11 @@ var (
 )
 
 // setUpAcceptanceCLI finds the CLI the way terraform-plugin-testing does,
-// points it at a CLI configuration of the tests' own, and sets
-// TF_ACC_PROVIDER_HOST to the host it gives astral/astral, unless set.
+// points it at a CLI configuration of the tests' own, sets
+// TF_ACC_PROVIDER_HOST to the host it gives astral/astral, unless set, and
+// TF_ACC_TERRAFORM_PATH to versionCachingCLI's script. The processes the
+// tests start then run without the garbage collector (see
+// collectNoGarbageInChildren).
 func setUpAcceptanceCLI() (testCLI, error) {
 	if os.Getenv(resource.EnvTfAcc) == "" {
 		return testCLI{}, nil
@@ -97,8 +100,8 @@ func setUpAcceptanceCLI() (testCLI, error) {
 // asks the CLI its version twice for each test case (once to find it, once
 // when it opens the test's working directory), and the answer cannot
 // change during a run. Each of those processes costs the CLI's start-up,
-// which is most of what a short command costs (0.1 s of CPU), so they were
-// a fifth of the CLI processes of a run. Every other command is the CLI's
+// which is most of what a short command costs (0.1 s of CPU): they were one
+// CLI process in fourteen of make test. Every other command is the CLI's
 // own: the script execs it, which leaves its process ID to signals.
 func versionCachingCLI(path string) (string, error) {
 	version, err := runCLI(path, "", "version", "-json")
@@ -457,6 +460,55 @@ func versionBefore(v, first string) bool {
 		}
 	}
 	return false
+}
+
+func TestVersionCachingCLI(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	// A CLI that logs each call's arguments, one per line, and answers
+	// version -json; its path needs quoting.
+	dir := filepath.Join(t.TempDir(), "it's a CLI")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	calls := filepath.Join(dir, "calls")
+	cli := filepath.Join(dir, "terraform")
+	writeFile(t, cli, []byte(`#!/bin/sh
+printf '%s\n' "$@" "--" >>"$(dirname "$0")/calls"
+if [ "$1" = version ]; then printf '{\n  "terraform_version": "1.99.0"\n}\n'; fi
+`))
+	if err := os.Chmod(cli, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	shim, err := versionCachingCLI(cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const version = "{\n  \"terraform_version\": \"1.99.0\"\n}\n"
+	for _, tc := range []struct {
+		args      []string
+		stdout    string
+		callsThen string // what the CLI has been called with, by then
+	}{
+		{[]string{"version", "-json"}, version, "version\n-json\n--\n"},
+		{[]string{"version", "-json"}, version, "version\n-json\n--\n"},
+		{[]string{"plan", "-out", "a plan's file"}, "", "version\n-json\n--\nplan\n-out\na plan's file\n--\n"},
+		{[]string{"version"}, version, "version\n-json\n--\nplan\n-out\na plan's file\n--\nversion\n--\n"},
+	} {
+		out, err := runCLI(shim, "", tc.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != tc.stdout {
+			t.Errorf("%v printed %q, want %q", tc.args, out, tc.stdout)
+		}
+		got, err := os.ReadFile(calls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tc.callsThen {
+			t.Errorf("after %v, the CLI was called with %q, want %q", tc.args, got, tc.callsThen)
+		}
+	}
 }
 
 func TestVersionBefore(t *testing.T) {
