@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,6 +72,11 @@ func setUpAcceptanceCLI() (testCLI, error) {
 			return testCLI{}, err
 		}
 	}
+	// The CLI runs in other directories: each test's own.
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return testCLI{}, err
+	}
 	cli, err := identifyCLI(path)
 	if err != nil {
 		return testCLI{}, err
@@ -102,8 +108,12 @@ func setUpAcceptanceCLI() (testCLI, error) {
 // change during a run. Each of those processes costs the CLI's start-up,
 // which is most of what a short command costs (0.1 s of CPU): they were one
 // CLI process in fourteen of make test. Every other command is the CLI's
-// own: the script execs it, which leaves its process ID to signals.
+// own: the script execs it, which leaves its process ID to signals. On
+// Windows, which runs no sh script, path is returned as it is.
 func versionCachingCLI(path string) (string, error) {
+	if runtime.GOOS == "windows" {
+		return path, nil
+	}
 	version, err := runCLI(path, "", "version", "-json")
 	if err != nil {
 		return "", err
