@@ -74,12 +74,9 @@ func newCLISession(t *testing.T, env *testAccEnv) *cliSession {
 // installs and starts each provider itself, unless env says otherwise.
 func newPlainCLISession(t *testing.T, env ...string) *cliSession {
 	t.Helper()
-	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal(err)
-		}
+	bin, err := acceptanceCLIPath()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return &cliSession{
 		t:   t,

@@ -60,21 +60,17 @@ func setUpAcceptanceCLI() (testCLI, error) {
 	if err := useTestCLIConfig(); err != nil {
 		return testCLI{}, err
 	}
-	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if path == "" {
-		if v := os.Getenv("TF_ACC_TERRAFORM_VERSION"); v != "" {
-			// terraform-plugin-testing installs this Terraform release, whose
-			// host is its default one.
-			return testCLI{product: "Terraform", version: strings.TrimPrefix(v, "v")}, nil
-		}
-		var err error
-		if path, err = exec.LookPath("terraform"); err != nil {
-			return testCLI{}, err
-		}
+	if v := os.Getenv("TF_ACC_TERRAFORM_VERSION"); v != "" && os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		// terraform-plugin-testing installs this Terraform release, whose
+		// host is its default one.
+		return testCLI{product: "Terraform", version: strings.TrimPrefix(v, "v")}, nil
+	}
+	path, err := acceptanceCLIPath()
+	if err != nil {
+		return testCLI{}, err
 	}
 	// The CLI runs in other directories: each test's own.
-	path, err := filepath.Abs(path)
-	if err != nil {
+	if path, err = filepath.Abs(path); err != nil {
 		return testCLI{}, err
 	}
 	cli, err := identifyCLI(path)
@@ -98,6 +94,16 @@ func setUpAcceptanceCLI() (testCLI, error) {
 		return testCLI{}, err
 	}
 	return cli, nil
+}
+
+// acceptanceCLIPath is the CLI that runs the acceptance tests:
+// TF_ACC_TERRAFORM_PATH, which TestMain points at versionCachingCLI's
+// script, or else the terraform on PATH.
+func acceptanceCLIPath() (string, error) {
+	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
+		return path, nil
+	}
+	return exec.LookPath("terraform")
 }
 
 // versionCachingCLI writes a script that runs the CLI at path with the

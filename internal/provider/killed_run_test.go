@@ -75,12 +75,9 @@ func TestAccKilledRun(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("finds the provider's process through /proc, which only Linux has")
 	}
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		var err error
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Skip("terraform is not on PATH")
-		}
+	tf, err := acceptanceCLIPath()
+	if err != nil {
+		t.Skip("terraform is not on PATH")
 	}
 	t.Parallel()
 	h := newKilledRunHarness(t, tf)
