@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -47,7 +48,7 @@ var (
 // setUpAcceptanceCLI finds the CLI the way terraform-plugin-testing does,
 // points it at a CLI configuration of the tests' own, sets
 // TF_ACC_PROVIDER_HOST to the host it gives astral/astral, unless set, and
-// TF_ACC_TERRAFORM_PATH to versionCachingCLI's script. The processes the
+// TF_ACC_TERRAFORM_PATH to wrappedCLI's script. The processes the
 // tests start then run without the garbage collector (see
 // collectNoGarbageInChildren).
 func setUpAcceptanceCLI() (testCLI, error) {
@@ -86,7 +87,7 @@ func setUpAcceptanceCLI() (testCLI, error) {
 			return testCLI{}, err
 		}
 	}
-	shim, err := versionCachingCLI(path)
+	shim, err := wrappedCLI(path)
 	if err != nil {
 		return testCLI{}, fmt.Errorf("%s: %w", cli, err)
 	}
@@ -97,7 +98,7 @@ func setUpAcceptanceCLI() (testCLI, error) {
 }
 
 // acceptanceCLIPath is the CLI that runs the acceptance tests:
-// TF_ACC_TERRAFORM_PATH, which TestMain points at versionCachingCLI's
+// TF_ACC_TERRAFORM_PATH, which TestMain points at wrappedCLI's
 // script, or else the terraform on PATH.
 func acceptanceCLIPath() (string, error) {
 	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
@@ -106,17 +107,25 @@ func acceptanceCLIPath() (string, error) {
 	return exec.LookPath("terraform")
 }
 
-// versionCachingCLI writes a script that runs the CLI at path with the
-// arguments it is given, but answers `version -json` itself, with what the
-// CLI answered once, and returns the script's path. terraform-plugin-testing
-// asks the CLI its version twice for each test case (once to find it, once
-// when it opens the test's working directory), and the answer cannot
-// change during a run. Each of those processes costs the CLI's start-up,
-// which is most of what a short command costs (0.1 s of CPU): they were one
-// CLI process in fourteen of make test. Every other command is the CLI's
-// own: the script execs it, which leaves its process ID to signals. On
-// Windows, which runs no sh script, path is returned as it is.
-func versionCachingCLI(path string) (string, error) {
+// wrappedCLI writes a script that runs the CLI at path with the arguments
+// it is given, and returns the script's path. The script does two things
+// that save CLI and provider processes, each of which costs mostly its
+// start-up (about 0.1 s of CPU):
+//
+//   - It answers `version -json` itself, with what the CLI answered once.
+//     terraform-plugin-testing asks the CLI its version twice for each test
+//     case (once to find it, once when it opens the test's working
+//     directory), and the answer cannot change during a run: they were one
+//     CLI process in fourteen of make test.
+//   - It adds the providers that a test serves for its whole length
+//     (envReattachProviders, see serveMirroredProviders) to those that
+//     terraform-plugin-testing serves in-process, in TF_REATTACH_PROVIDERS,
+//     which terraform-plugin-testing sets for each command.
+//
+// Every other command is the CLI's own: the script execs it, which leaves
+// its process ID to signals. On Windows, which runs no sh script, path is
+// returned as it is.
+func wrappedCLI(path string) (string, error) {
 	if runtime.GOOS == "windows" {
 		return path, nil
 	}
@@ -130,8 +139,16 @@ if [ "$#" = 2 ] && [ "$1" = version ] && [ "$2" = -json ]; then
 %sEND_OF_VERSION
   exit 0
 fi
-exec %s "$@"
-`, version, shellQuote(path))
+extra=${%[3]s:-}
+if [ -n "$extra" ]; then
+  case ${TF_REATTACH_PROVIDERS:-} in
+  '' | '{}') TF_REATTACH_PROVIDERS=$extra ;;
+  *) TF_REATTACH_PROVIDERS="${TF_REATTACH_PROVIDERS%%\}},${extra#\{}" ;;
+  esac
+  export TF_REATTACH_PROVIDERS
+fi
+exec %[2]s "$@"
+`, version, shellQuote(path), envReattachProviders)
 	return writeCacheFile("cli-*.sh", script, 0o700)
 }
 
@@ -478,7 +495,7 @@ func versionBefore(v, first string) bool {
 	return false
 }
 
-func TestVersionCachingCLI(t *testing.T) {
+func TestWrappedCLI(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	// A CLI that logs each call's arguments, one per line, and answers
 	// version -json; its path needs quoting.
@@ -495,7 +512,7 @@ if [ "$1" = version ]; then printf '{\n  "terraform_version": "1.99.0"\n}\n'; fi
 	if err := os.Chmod(cli, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	shim, err := versionCachingCLI(cli)
+	shim, err := wrappedCLI(cli)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,6 +541,57 @@ if [ "$1" = version ]; then printf '{\n  "terraform_version": "1.99.0"\n}\n'; fi
 		if string(got) != tc.callsThen {
 			t.Errorf("after %v, the CLI was called with %q, want %q", tc.args, got, tc.callsThen)
 		}
+	}
+}
+
+// TestWrappedCLIReattach checks that the script adds the providers of
+// envReattachProviders to those of TF_REATTACH_PROVIDERS, and leaves the
+// latter as it is when a test serves none.
+func TestWrappedCLIReattach(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	cli := filepath.Join(t.TempDir(), "terraform")
+	writeFile(t, cli, []byte(`#!/bin/sh
+if [ "$1" = version ]; then printf '{}\n'; exit 0; fi
+printf '%s' "${TF_REATTACH_PROVIDERS-unset}"
+`))
+	if err := os.Chmod(cli, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	shim, err := wrappedCLI(cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const astral = `{"h/astral/astral":{"Protocol":"grpc","Addr":{"Network":"unix","String":"/a"}}}`
+	const vault = `{"h/hashicorp/vault":{"Protocol":"grpc","Addr":{"Network":"unix","String":"/v"}}}`
+	tests := []struct {
+		name, reattach, served, want string
+	}{
+		{"none served", astral, "", astral},
+		{"none at all", "", "", "unset"},
+		{"served alone", "", vault, vault},
+		{"served beside an empty set", "{}", vault, vault},
+		{"served beside the provider's", astral, vault,
+			`{"h/astral/astral":{"Protocol":"grpc","Addr":{"Network":"unix","String":"/a"}},"h/hashicorp/vault":{"Protocol":"grpc","Addr":{"Network":"unix","String":"/v"}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// t.Setenv first, so that the variable is restored after the test.
+			t.Setenv("TF_REATTACH_PROVIDERS", tt.reattach)
+			if tt.reattach == "" {
+				os.Unsetenv("TF_REATTACH_PROVIDERS")
+			}
+			t.Setenv(envReattachProviders, tt.served)
+			out, err := runCLI(shim, "", "plan")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.want {
+				t.Errorf("the CLI saw TF_REATTACH_PROVIDERS=%s, want %s", out, tt.want)
+			}
+			if tt.want != "unset" && !json.Valid(out) {
+				t.Errorf("TF_REATTACH_PROVIDERS=%s is not JSON", out)
+			}
+		})
 	}
 }
 

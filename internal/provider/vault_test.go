@@ -217,6 +217,7 @@ func newVaultGuideEnv(t *testing.T, watched string) *vaultGuideEnv {
 	t.Setenv(envEndpoint, front.URL)
 	t.Setenv("VAULT_ADDR", bao.addr)
 	t.Setenv("VAULT_TOKEN", bao.token)
+	serveMirroredProviders(t, "vault", "time")
 	return e
 }
 
@@ -572,10 +573,8 @@ func findPlaintext(t *testing.T, dir, s string) (found []string, searched int) {
 func TestAccVaultWriteOnlyChain(t *testing.T) {
 	skipUnlessCLI(t, "write-only arguments")
 	skipUnlessCLI(t, "provider functions")
-	env := newVaultGuideEnv(t, mount+"/roster-sync")
-	ex := guideExample(t, "guides/vault/write-only")
-	const addr, name = "astral_api_key.roster_sync", "roster-sync"
-
+	// The logs are set first: the providers that newVaultGuideEnv starts
+	// log beside the CLI, at TRACE.
 	logDir, workRoot := t.TempDir(), t.TempDir()
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG", "TRACE")
@@ -584,6 +583,9 @@ func TestAccVaultWriteOnlyChain(t *testing.T) {
 	// The working directories stay, with their state and plan files, for the search below.
 	t.Setenv("TF_ACC_TEMP_DIR", workRoot)
 	t.Setenv("TF_ACC_PERSIST_WORKING_DIR", "1")
+	env := newVaultGuideEnv(t, mount+"/roster-sync")
+	ex := guideExample(t, "guides/vault/write-only")
+	const addr, name = "astral_api_key.roster_sync", "roster-sync"
 
 	id := newX25519TestIdentity(t)
 	vars := config.Variables{
