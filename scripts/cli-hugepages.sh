@@ -6,13 +6,13 @@
 #
 # Why: an acceptance run starts the CLI about a thousand times, and each
 # process costs mostly its start-up, in page faults and TLB misses over a
-# binary of about 100 MiB, which a virtual machine's paging makes dear. Run
-# from huge pages, make test took 13 % less CPU and wall time (DESIGN.md,
-# Tests, has the figures). Only root can mount the tmpfs; elsewhere, or where the
-# kernel has no huge pages for tmpfs, or with TEST_CLI_HUGEPAGES=0, CLI is
-# used as it is. The tmpfs stays mounted for the next run, at
-# ~/.cache/terraform-provider-astral/cli-hugepages, one copy per CLI path;
-# `umount` it to free its memory.
+# binary of about 100 MiB, which a virtual machine's paging makes dear.
+# Run from huge pages, make test took 13 % less CPU and wall time
+# (DESIGN.md, Tests, has the figures). Only root can mount the tmpfs;
+# elsewhere, where the kernel has no huge pages for tmpfs, or with
+# TEST_CLI_HUGEPAGES=0, CLI is used as it is. The tmpfs stays mounted for
+# the next run, at ~/.cache/terraform-provider-astral/cli-hugepages, one
+# copy per CLI path; `umount` it to free its memory.
 set -uo pipefail
 
 cli=${1:?usage: cli-hugepages.sh CLI}
