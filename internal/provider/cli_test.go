@@ -504,18 +504,10 @@ func TestWrappedCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := filepath.Join(dir, "calls")
-	cli := filepath.Join(dir, "terraform")
-	writeFile(t, cli, []byte(`#!/bin/sh
+	shim := wrapFakeCLI(t, filepath.Join(dir, "terraform"), `#!/bin/sh
 printf '%s\n' "$@" "--" >>"$(dirname "$0")/calls"
 if [ "$1" = version ]; then printf '{\n  "terraform_version": "1.99.0"\n}\n'; fi
-`))
-	if err := os.Chmod(cli, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	shim, err := wrappedCLI(cli)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	const version = "{\n  \"terraform_version\": \"1.99.0\"\n}\n"
 	for _, tc := range []struct {
 		args      []string
@@ -544,23 +536,30 @@ if [ "$1" = version ]; then printf '{\n  "terraform_version": "1.99.0"\n}\n'; fi
 	}
 }
 
+// wrapFakeCLI writes script at path as an executable CLI, and returns the
+// script that wrappedCLI writes for it.
+func wrapFakeCLI(t *testing.T, path, script string) string {
+	t.Helper()
+	writeFile(t, path, []byte(script))
+	if err := os.Chmod(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	shim, err := wrappedCLI(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shim
+}
+
 // TestWrappedCLIReattach checks that the script adds the providers of
 // envReattachProviders to those of TF_REATTACH_PROVIDERS, and leaves the
 // latter as it is when a test serves none.
 func TestWrappedCLIReattach(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	cli := filepath.Join(t.TempDir(), "terraform")
-	writeFile(t, cli, []byte(`#!/bin/sh
+	shim := wrapFakeCLI(t, filepath.Join(t.TempDir(), "terraform"), `#!/bin/sh
 if [ "$1" = version ]; then printf '{}\n'; exit 0; fi
 printf '%s' "${TF_REATTACH_PROVIDERS-unset}"
-`))
-	if err := os.Chmod(cli, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	shim, err := wrappedCLI(cli)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	const astral = `{"h/astral/astral":{"Protocol":"grpc","Addr":{"Network":"unix","String":"/a"}}}`
 	const vault = `{"h/hashicorp/vault":{"Protocol":"grpc","Addr":{"Network":"unix","String":"/v"}}}`
 	tests := []struct {
